@@ -1,0 +1,66 @@
+/*
+ * param_table - the variables behind every configuration parameter.
+ *
+ * One var_<name> per row of param_table[] in param_table.c, where its
+ * default, range and doc are. Daemons read these after param_load().
+ */
+#ifndef PARAM_TABLE_H
+#define PARAM_TABLE_H
+
+#include <stdint.h>
+
+/* Compiled-in locations (configure's --prefix and friends). */
+#ifndef ESTUARY_CONFDIR
+#define ESTUARY_CONFDIR "/etc/estuary"
+#endif
+#ifndef ESTUARY_LIBEXECDIR
+#define ESTUARY_LIBEXECDIR "/usr/libexec/estuary"
+#endif
+#ifndef ESTUARY_STATEDIR
+#define ESTUARY_STATEDIR "/var"
+#endif
+
+#define ESTUARY_CONF_FILE	"estuary.conf"
+#define ESTUARY_SERVICES_FILE	"services.conf"
+
+/* Identity and files */
+extern char *var_config_dir;		/* set by -c, not by the file */
+extern char *var_daemon_dir;
+extern char *var_state_dir;
+extern char *var_registry_dir;
+extern char *var_mail_dir;
+extern char *var_queue_dir;
+extern char *var_run_dir;
+extern char *var_pid_file;
+extern char *var_control_socket;
+extern char *var_mail_owner;
+extern char *var_admin_group;
+extern char *var_myhostname;
+
+/* Logging */
+extern char *var_syslog_facility;
+extern int var_debug;
+
+/* Master and services */
+extern int var_process_limit;
+extern int var_idle_min;
+extern int var_max_use;
+extern int var_max_idle;
+extern int var_service_throttle_time;
+extern int var_stop_timeout;
+extern int var_helper_timeout;
+
+/* Registry */
+extern uint64_t var_registry_cache_size;
+extern int var_registry_max_processes;
+extern int var_registry_checkpoint_interval;
+extern int var_registry_lock_timeout;
+
+/* TLS */
+extern char *var_tls_cert_file;
+extern char *var_tls_key_file;
+
+/* Control */
+extern int var_control_timeout;
+
+#endif
