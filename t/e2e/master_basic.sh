@@ -56,9 +56,18 @@ held=$TCP_FD
 greeting=$(tcp_line "$held") || e2e_fail "held session: no greeting"
 held_pid=${greeting#*pid=}; held_pid=${held_pid%% *}
 assert_eq "${greeting##* }" "gen=1" "held session's generation"
+old_idle=$(e2e_workers echo | grep -vx "$held_pid" | tr '\n' ' ')
 kill -HUP "$E2E_MASTER_PID"
 e2e_wait_for 5 grep -q "reload: generation 2" "$E2E_LOG" ||
     e2e_fail "no reload to generation 2"
+# Idle workers of the old generation are told to leave; one still in
+# accept() may take a connection until its SIGTERM lands, so wait for them.
+all_gone() {
+	for p in "$@"; do kill -0 "$p" 2>/dev/null && return 1; done
+	return 0
+}
+e2e_wait_for 5 all_gone $old_idle ||
+    e2e_fail "old idle workers ($old_idle) still running after SIGHUP"
 tcp_send "$held" "ECHO still here" || e2e_fail "held session: send"
 assert_eq "$(tcp_line "$held")" "still here" "held session after SIGHUP"
 kill -0 "$held_pid" 2>/dev/null || e2e_fail "held worker $held_pid is gone"
