@@ -40,6 +40,11 @@
  *	user-passwd address (password | password_hash)
  *	alias-add address target...	alias-list [domain]
  *	alias-del address [target]
+ *	queue-list			records: queue, one per entry
+ *	queue-show id			record: queue
+ *	queue-flush			wakes the relay: deliver all pending
+ *	queue-delete id			removes an entry (not while the relay
+ *					is delivering it)
  *
  * "set" values are "key=value". Domain keys: state=active|inactive|
  * deleted, services=LIST|all|none, admin=ADDR, postmaster=ADDR (empty
@@ -80,6 +85,10 @@
 #define CTL_REQ_ALIAS_ADD	"alias-add"
 #define CTL_REQ_ALIAS_LIST	"alias-list"
 #define CTL_REQ_ALIAS_DEL	"alias-del"
+#define CTL_REQ_QUEUE_LIST	"queue-list"
+#define CTL_REQ_QUEUE_SHOW	"queue-show"
+#define CTL_REQ_QUEUE_FLUSH	"queue-flush"
+#define CTL_REQ_QUEUE_DELETE	"queue-delete"
 
 /* Request arguments. */
 #define CTL_ATTR_NAME		"name"		/* a domain */
@@ -90,6 +99,7 @@
 #define CTL_ATTR_PASSWORD	"password"	/* plaintext, wiped after use */
 #define CTL_ATTR_PASSWORD_HASH	"password_hash"	/* "{SCHEME}hash" */
 #define CTL_ATTR_ALL		"all"		/* config: "yes" */
+#define CTL_ATTR_ID		"id"		/* a queue id */
 
 /* Replies: records, then IPC_ATTR_STATUS (and IPC_ATTR_ERROR). */
 #define CTL_ATTR_RECORD		"record"
@@ -99,6 +109,7 @@
 #define CTL_REC_SERVICE		"service"	/* master_proto.h's fields */
 #define CTL_REC_PARAM		"param"
 #define CTL_REC_MASTER		"master"	/* master_pid, uptime, ... */
+#define CTL_REC_QUEUE		"queue"		/* one queue entry */
 
 #define CTL_STATUS_OK		"ok"
 #define CTL_STATUS_ERROR	"error"
@@ -124,6 +135,31 @@
 #define CTL_FIELD_VALUE		"value"		/* param */
 #define CTL_FIELD_DEFAULT	"default"	/* param, as written */
 #define CTL_FIELD_DOC		"doc"		/* param */
+/*
+ * Queue entries: id, arrival (epoch), sender ("" = null sender), size
+ * (bytes), envid, client, auth, error (an unreadable entry: nothing else
+ * but id), and per recipient, in parallel repeated attributes: rcpt,
+ * rcpt_state (pending, sent, failed), rcpt_attempts, rcpt_next_try
+ * (epoch, 0 = now), rcpt_status ("" = none), rcpt_error (the last one).
+ * rcpts is the recipient count (a record carries at most
+ * CTL_QUEUE_RCPTS_MAX of them).
+ */
+#define CTL_QUEUE_RCPTS_MAX	40
+#define CTL_FIELD_ID		"id"
+#define CTL_FIELD_ARRIVAL	"arrival"
+#define CTL_FIELD_SENDER	"sender"
+#define CTL_FIELD_SIZE		"size"
+#define CTL_FIELD_ENVID		"envid"
+#define CTL_FIELD_CLIENT	"client"
+#define CTL_FIELD_AUTH		"auth"
+#define CTL_FIELD_ERROR		"error"
+#define CTL_FIELD_RCPTS		"rcpts"
+#define CTL_FIELD_RCPT		"rcpt"
+#define CTL_FIELD_RCPT_STATE	"rcpt_state"
+#define CTL_FIELD_RCPT_ATTEMPTS	"rcpt_attempts"
+#define CTL_FIELD_RCPT_NEXT_TRY	"rcpt_next_try"
+#define CTL_FIELD_RCPT_STATUS	"rcpt_status"
+#define CTL_FIELD_RCPT_ERROR	"rcpt_error"
 
 /* The error text for a refused peer. */
 #define CTL_ERROR_DENIED	"permission denied"

@@ -42,6 +42,28 @@ int	var_registry_lock_timeout;
 char   *var_tls_cert_file;
 char   *var_tls_key_file;
 int	var_control_timeout;
+uint64_t var_smtpd_message_size_limit;
+int	var_smtpd_recipient_limit;
+int	var_smtpd_line_length_limit;
+int	var_smtpd_timeout;
+int	var_smtpd_data_timeout;
+int	var_smtpd_error_limit;
+int	var_smtpd_greet_pause;
+int	var_smtpd_plaintext_auth;
+int	var_smtpd_normalize_bare_newlines;
+int	var_smtpd_alias_depth;
+char   *var_relayhost;
+char   *var_relay_socket;
+int	var_queue_run_delay;
+int	var_minimal_backoff_time;
+int	var_maximal_backoff_time;
+int	var_maximal_queue_lifetime;
+int	var_relay_connect_timeout;
+int	var_relay_timeout;
+int	var_relay_tls;
+int	var_relay_tls_verify;
+char   *var_relay_tls_ca_file;
+uint64_t var_bounce_size_limit;
 
 #define K	1024ULL
 #define M	(1024ULL * 1024)
@@ -103,5 +125,49 @@ const struct param_def param_table[] = {
 	    &var_tls_key_file, "server private key (PEM)" },
 	{ "control_timeout", PARAM_TIME, "30s", 1, 3600,
 	    &var_control_timeout, "limit for one estuaryctl request" },
+	{ "smtpd_message_size_limit", PARAM_SIZE, "25M", 1 * K, 2 * G,
+	    &var_smtpd_message_size_limit, "largest message smtpd accepts" },
+	{ "smtpd_recipient_limit", PARAM_INT, "1000", 1, 100000,
+	    &var_smtpd_recipient_limit, "recipients per message" },
+	{ "smtpd_line_length_limit", PARAM_INT, "4096", 512, 1048576,
+	    &var_smtpd_line_length_limit, "longest command or message line, with CR LF" },
+	{ "smtpd_timeout", PARAM_TIME, "300s", 1, 3600,
+	    &var_smtpd_timeout, "longest wait for a client's command" },
+	{ "smtpd_data_timeout", PARAM_TIME, "180s", 1, 3600,
+	    &var_smtpd_data_timeout, "longest wait for more message data" },
+	{ "smtpd_error_limit", PARAM_INT, "20", 1, 1000,
+	    &var_smtpd_error_limit, "error replies before smtpd disconnects" },
+	{ "smtpd_greet_pause", PARAM_TIME, "0s", 0, 60,
+	    &var_smtpd_greet_pause, "wait before the greeting; early talkers are refused (0 = off)" },
+	{ "smtpd_plaintext_auth", PARAM_BOOL, "no", 0, 1,
+	    &var_smtpd_plaintext_auth, "allow AUTH without TLS" },
+	{ "smtpd_normalize_bare_newlines", PARAM_BOOL, "no", 0, 1,
+	    &var_smtpd_normalize_bare_newlines, "accept bare LF/CR in DATA instead of refusing" },
+	{ "smtpd_alias_depth", PARAM_INT, "8", 1, 100,
+	    &var_smtpd_alias_depth, "deepest alias nesting smtpd expands" },
+	{ "relayhost", PARAM_STR, "", 0, 0,
+	    &var_relayhost, "send all outbound mail here ([host]:port); empty = MX" },
+	{ "relay_socket", PARAM_STR, "$run_dir/relay", 0, 0,
+	    &var_relay_socket, "the relay service's socket (as in services.conf)" },
+	{ "queue_run_delay", PARAM_TIME, "300s", 1, 86400,
+	    &var_queue_run_delay, "time between scans of the queue" },
+	{ "minimal_backoff_time", PARAM_TIME, "300s", 1, 86400,
+	    &var_minimal_backoff_time, "first wait after a temporary failure" },
+	{ "maximal_backoff_time", PARAM_TIME, "4000s", 1, 604800,
+	    &var_maximal_backoff_time, "longest wait between delivery attempts" },
+	{ "maximal_queue_lifetime", PARAM_TIME, "432000s", 0, 8640000,
+	    &var_maximal_queue_lifetime, "queued mail older than this bounces" },
+	{ "relay_connect_timeout", PARAM_TIME, "30s", 1, 3600,
+	    &var_relay_connect_timeout, "limit for the relay's TCP connect" },
+	{ "relay_timeout", PARAM_TIME, "300s", 1, 3600,
+	    &var_relay_timeout, "limit for each SMTP reply the relay waits for" },
+	{ "relay_tls", PARAM_BOOL, "yes", 0, 1,
+	    &var_relay_tls, "use STARTTLS when the next hop offers it" },
+	{ "relay_tls_verify", PARAM_BOOL, "no", 0, 1,
+	    &var_relay_tls_verify, "verify the next hop's certificate" },
+	{ "relay_tls_ca_file", PARAM_STR, "", 0, 0,
+	    &var_relay_tls_ca_file, "CA certificates for relay_tls_verify (empty = system)" },
+	{ "bounce_size_limit", PARAM_SIZE, "50k", 0, 100 * M,
+	    &var_bounce_size_limit, "most of the original message a bounce returns" },
 	{ NULL, PARAM_STR, NULL, 0, 0, NULL, NULL },
 };

@@ -63,4 +63,30 @@ extern char *var_tls_key_file;
 /* Control */
 extern int var_control_timeout;
 
+/* smtpd */
+extern uint64_t var_smtpd_message_size_limit;
+extern int var_smtpd_recipient_limit;
+extern int var_smtpd_line_length_limit;
+extern int var_smtpd_timeout;
+extern int var_smtpd_data_timeout;
+extern int var_smtpd_error_limit;
+extern int var_smtpd_greet_pause;
+extern int var_smtpd_plaintext_auth;
+extern int var_smtpd_normalize_bare_newlines;
+extern int var_smtpd_alias_depth;
+
+/* Relay and queue */
+extern char *var_relayhost;
+extern char *var_relay_socket;
+extern int var_queue_run_delay;
+extern int var_minimal_backoff_time;
+extern int var_maximal_backoff_time;
+extern int var_maximal_queue_lifetime;
+extern int var_relay_connect_timeout;
+extern int var_relay_timeout;
+extern int var_relay_tls;
+extern int var_relay_tls_verify;
+extern char *var_relay_tls_ca_file;
+extern uint64_t var_bounce_size_limit;
+
 #endif

@@ -4,7 +4,9 @@
  * Three btree databases live in the environment: "domains.db" keyed by
  * the domain name, "users.db" and "aliases.db" keyed by "domain NUL
  * localpart", so one domain's users (or aliases) are one range of keys,
- * found with DB_SET_RANGE and listed in address order. Values are ipc
+ * found with DB_SET_RANGE and listed in address order. (registry_setup()
+ * also creates the mail store's index databases, which store.c keeps;
+ * see registry_private.h.) Values are ipc
  * attribute lists whose first attribute "v" holds the format version
  * ("MAJOR" or "MAJOR.MINOR"); a reader refuses a newer major version, or a
  * malformed record, with an error naming the key, and ignores attributes it
@@ -53,6 +55,7 @@
 #include "msg.h"
 #include "name.h"
 #include "registry.h"
+#include "registry_private.h"
 #include "sbuf.h"
 #include "strnum.h"
 
@@ -84,10 +87,6 @@
 #define REG_OBJECTS_PER_PROC	16
 #define REG_LOCK_MIN		1000
 
-/* Return codes of transaction bodies besides 0 and Berkeley DB's own. */
-#define REG_FAIL		(-1)	/* refused; *error_r says why */
-#define REG_STOP		(-2)	/* a scan has seen enough */
-
 /* domain + NUL + local part: the longest user or alias key */
 #define REG_KEY_MAX		(NAME_DOMAIN_MAX + 1 + NAME_LOCAL_MAX)
 
@@ -112,9 +111,6 @@ struct reg_key {
 	char	buf[REG_KEY_MAX];
 	size_t	len;
 };
-
-typedef int (*reg_body_fn)(struct registry *, DB_TXN *, void *,
-	    const char **);
 
 static char reg_errbuf[REG_ERROR_MAX];
 
@@ -346,6 +342,7 @@ registry_setup(const struct registry_opts *opts, const char **error_r)
 {
 	static const char *const files[] = {
 		REG_DOMAINS_FILE, REG_USERS_FILE, REG_ALIASES_FILE,
+		REG_MAILBOXES_FILE, REG_MESSAGES_FILE,
 	};
 	DB_ENV *env;
 	DB *db;
@@ -532,9 +529,10 @@ reg_seconds(void)
  * reg_run - run body in a transaction until it commits: 0, or -1 with
  * *error_r. body returns 0 (commit), REG_FAIL (abort, *error_r set), or a
  * Berkeley DB error: deadlocks and lock timeouts are retried, anything
- * else aborts with the library's text.
+ * else aborts with the library's text. Also used by the store's index
+ * (registry_private.h).
  */
-static int
+int
 reg_run(struct registry *reg, const char *op, u_int32_t txn_flags,
     reg_body_fn body, void *ctx, const char **error_r)
 {
@@ -574,6 +572,14 @@ reg_run(struct registry *reg, const char *op, u_int32_t txn_flags,
 	else
 		*error_r = reg_error("registry: %s: %s", op, db_strerror(ret));
 	return (-1);
+}
+
+/* registry_env - the environment handle, for registry_private.h users */
+DB_ENV *
+registry_env(struct registry *reg)
+{
+	reg_check_pid(reg);
+	return (reg->env);
 }
 
 /* reg_dbt - a DBT over n bytes at p */

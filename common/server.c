@@ -13,12 +13,17 @@
  * After the drop the umask is 007: what workers create stays within the
  * mail owner's group, as the registry's files do.
  *
- * SIGTERM is blocked except inside the wait (ppoll) and inside conn(), so
- * it either ends an idle wait at once or is noticed after the connection:
- * a busy worker always finishes its session. SIGPIPE and SIGINT are
- * ignored (the master turns a ^C into SIGTERM for us). Exits 0 after
- * max_use connections, max_idle seconds without one, SIGTERM, or the
- * master's disappearance; 1 (msg_fatal) when it cannot run.
+ * A worker with a wakeup() callback (the relay's queue runs) calls it
+ * before its first wait and then every wakeup_interval seconds while idle,
+ * and never exits for being idle: its work does not come by connections.
+ *
+ * SIGTERM is blocked except inside the wait (ppoll), inside conn() and
+ * inside wakeup(), so it either ends an idle wait at once or is noticed
+ * after the connection: a busy worker always finishes its session.
+ * SIGPIPE and SIGINT are ignored (the master turns a ^C into SIGTERM
+ * for us). Exits 0 after max_use connections, max_idle seconds without
+ * one, SIGTERM, or the master's disappearance; 1 (msg_fatal) when it
+ * cannot run.
  */
 #include "config.h"
 
@@ -355,7 +360,7 @@ accept_loop(void)
 	socklen_t peer_len;
 	sigset_t term, waitmask;
 	struct timespec ts;
-	int64_t idle_since, left;
+	int64_t idle_since, left, next_wakeup;
 	int i, n, fd, served = 0, nfds = srv_listen_count + 1;
 
 	sigemptyset(&term);
@@ -372,16 +377,34 @@ accept_loop(void)
 
 	status_write(MASTER_STAT_IDLE);
 	idle_since = mono_ms();
+	next_wakeup = idle_since;
 	for (;;) {
 		if (srv_stopping) {
 			msg_debug("stopping");
 			server_exit();
 		}
-		left = (int64_t)var_max_idle * 1000 - (mono_ms() - idle_since);
-		if (left <= 0) {
+		if (srv_ops->wakeup != NULL && mono_ms() >= next_wakeup) {
+			/* Periodic work, interruptible like a connection. */
+			(void)sigprocmask(SIG_UNBLOCK, &term, NULL);
+			srv_ops->wakeup(srv_ops->ctx);
+			(void)sigprocmask(SIG_BLOCK, &term, NULL);
+			msg_set_session(NULL);
+			n = srv_ops->wakeup_interval > 0 ?
+			    srv_ops->wakeup_interval : 60;
+			next_wakeup = mono_ms() + (int64_t)n * 1000;
+			continue;
+		}
+		if (srv_ops->wakeup != NULL)
+			left = next_wakeup - mono_ms();
+		else
+			left = (int64_t)var_max_idle * 1000
+			    - (mono_ms() - idle_since);
+		if (left <= 0 && srv_ops->wakeup == NULL) {
 			msg_debug("idle for %d s: exiting", var_max_idle);
 			server_exit();
 		}
+		if (left < 0)
+			left = 0;
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (left % 1000) * 1000000;
 		n = ppoll(pfd, (nfds_t)nfds, &ts, &waitmask);

@@ -6,8 +6,10 @@
  * keys), drops to mail_owner (privs.h), calls post_drop() (join the
  * registry), reports IDLE, and then loops: wait for a connection on any
  * listening socket, report BUSY, give it a fresh session id and run conn(),
- * close it, report IDLE. It exits (after pre_exit()) when it has served
- * max_use connections, after max_idle seconds without one, on SIGTERM
+ * close it, report IDLE. A worker with a wakeup() callback also calls it
+ * periodically while idle. It exits (after pre_exit()) when it has served
+ * max_use connections, after max_idle seconds without one (unless it has
+ * a wakeup()), on SIGTERM
  * while idle (a busy worker finishes its connection first), or when the
  * status pipe shows the master gone.
  *
@@ -44,6 +46,15 @@ struct server_ops {
 	/* before a normal exit */
 	void	(*pre_exit)(void *ctx);
 	void   *ctx;
+	/*
+	 * Optional, for periodic work (the relay's queue runs): called once
+	 * before the first accept and then every wakeup_interval seconds
+	 * (default 60) while idle, with SIGTERM deliverable (check
+	 * server_stopping() between steps). A worker with a wakeup does not
+	 * exit after max_idle.
+	 */
+	void	(*wakeup)(void *ctx);
+	int	wakeup_interval;
 };
 
 /* server_main - run the worker; never returns */

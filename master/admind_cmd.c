@@ -6,7 +6,9 @@
  * any request is read; then each request is looked up in the command
  * table, its arguments checked, and the work done: registry verbs through
  * registry.h, status/reload/stop forwarded to the master over the master
- * channel, config from the parameter table. A handler never writes to the
+ * channel, config from the parameter table, queue verbs on
+ * queue_dir's files (queue.h; admind runs as the mail owner) and, for a
+ * flush, a kick to the relay's socket. A handler never writes to the
  * client: it appends whole record messages to the request's answer buffer,
  * which is sent after the handler returns. So no registry transaction or
  * cursor is ever held while a slow client reads (the notes on Berkeley DB:
@@ -35,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "admind.h"
 #include "ctl_proto.h"
@@ -47,6 +50,7 @@
 #include "param_table.h"
 #include "password.h"
 #include "privs.h"
+#include "queue.h"
 #include "registry.h"
 #include "sbuf.h"
 #include "server.h"
@@ -1004,6 +1008,153 @@ cmd_alias_del(struct admind_req *req)
 	return (0);
 }
 
+/*
+ * queue_record - one queue entry as a record. admind runs as the mail
+ * owner, so it reads queue_dir itself; an entry it cannot read is listed
+ * with its error.
+ */
+static int
+queue_record(struct admind_req *req, const char *id, int must_exist)
+{
+	struct queue_entry e;
+	struct sbuf *path, *rec;
+	struct stat st;
+	const char *error;
+	int bad, ret, i;
+
+	switch (queue_read(var_queue_dir, id, &e, &error)) {
+	case 1:
+		break;
+	case 0:
+		/* Delivered (or deleted) since the directory was read. */
+		return (must_exist ? fail(req, "no such queue entry: %s", id) :
+		    0);
+	default:
+		rec = record_new(CTL_REC_QUEUE, &bad);
+		bad |= ipc_put(rec, CTL_FIELD_ID, id);
+		bad |= ipc_put(rec, CTL_FIELD_ERROR, error);
+		ret = record_add(req, rec, bad);
+		sbuf_free(&rec);
+		return (ret);
+	}
+	path = sbuf_new(0);
+	queue_data_path(var_queue_dir, id, path);
+	if (stat(sbuf_str(path), &st) < 0)
+		st.st_size = 0;
+	sbuf_free(&path);
+	rec = record_new(CTL_REC_QUEUE, &bad);
+	bad |= ipc_put(rec, CTL_FIELD_ID, id);
+	bad |= ipc_put_u64(rec, CTL_FIELD_ARRIVAL, epoch(e.arrival));
+	bad |= ipc_put(rec, CTL_FIELD_SENDER, e.sender);
+	bad |= ipc_put_u64(rec, CTL_FIELD_SIZE, (uint64_t)st.st_size);
+	if (e.envid != NULL)
+		bad |= ipc_put(rec, CTL_FIELD_ENVID, e.envid);
+	if (e.client != NULL)
+		bad |= ipc_put(rec, CTL_FIELD_CLIENT, e.client);
+	if (e.auth_user != NULL)
+		bad |= ipc_put(rec, CTL_FIELD_AUTH, e.auth_user);
+	bad |= ipc_put_u64(rec, CTL_FIELD_RCPTS, (uint64_t)e.rcpt_count);
+	for (i = 0; i < e.rcpt_count && i < CTL_QUEUE_RCPTS_MAX; i++) {
+		bad |= ipc_put(rec, CTL_FIELD_RCPT, e.rcpts[i].address);
+		bad |= ipc_put(rec, CTL_FIELD_RCPT_STATE,
+		    queue_state_name(e.rcpts[i].state));
+		bad |= ipc_put_u64(rec, CTL_FIELD_RCPT_ATTEMPTS,
+		    (uint64_t)e.rcpts[i].attempts);
+		bad |= ipc_put_u64(rec, CTL_FIELD_RCPT_NEXT_TRY,
+		    epoch(e.rcpts[i].next_try));
+		bad |= ipc_put(rec, CTL_FIELD_RCPT_STATUS, e.rcpts[i].status);
+		bad |= ipc_put(rec, CTL_FIELD_RCPT_ERROR, e.rcpts[i].error);
+	}
+	queue_entry_free(&e);
+	ret = record_add(req, rec, bad);
+	sbuf_free(&rec);
+	return (ret);
+}
+
+/* queue_list_fn - queue_list()'s callback */
+static int
+queue_list_fn(const char *id, void *ctx)
+{
+	return (queue_record(ctx, id, 0));
+}
+
+/* arg_queue_id - the required id argument, checked */
+static int
+arg_queue_id(struct admind_req *req, const char **id_r)
+{
+	if (arg(req, CTL_ATTR_ID, id_r) < 0)
+		return (-1);
+	if (queue_id_check(*id_r) < 0)
+		return (fail(req, "bad queue id '%s'", log_safe(*id_r)));
+	return (0);
+}
+
+/* cmd_queue_list - every queue entry */
+static int
+cmd_queue_list(struct admind_req *req)
+{
+	const char *error;
+
+	if (queue_list(var_queue_dir, queue_list_fn, req, &error) < 0)
+		return (failed(req) ? -1 : fail(req, "%s", error));
+	return (0);
+}
+
+/* cmd_queue_show - one queue entry */
+static int
+cmd_queue_show(struct admind_req *req)
+{
+	const char *id;
+
+	if (arg_queue_id(req, &id) < 0)
+		return (-1);
+	return (queue_record(req, id, 1));
+}
+
+/* cmd_queue_flush - wake the relay to deliver every pending entry */
+static int
+cmd_queue_flush(struct admind_req *req)
+{
+	const char *error;
+
+	if (queue_kick_socket(var_relay_socket, QUEUE_KICK_FLUSH, &error) < 0)
+		return (fail(req, "cannot reach the relay service: %s (is a "
+		    "relay service in services.conf?)", error));
+	return (0);
+}
+
+/* cmd_queue_delete - remove an entry the relay is not delivering */
+static int
+cmd_queue_delete(struct admind_req *req)
+{
+	struct queue_entry e;
+	const char *id, *error;
+	int fd, ret;
+
+	if (arg_queue_id(req, &id) < 0)
+		return (-1);
+	switch (queue_read(var_queue_dir, id, &e, &error)) {
+	case 0:
+		return (fail(req, "no such queue entry: %s", id));
+	case 1:
+		queue_entry_free(&e);
+		break;
+	default:
+		break;			/* a broken entry may be removed too */
+	}
+	fd = queue_lock(var_queue_dir, id, 0, &error);
+	if (fd == -2)
+		return (fail(req, "queue entry %s is being delivered; try "
+		    "again", id));
+	if (fd < 0)
+		return (fail(req, "no such queue entry: %s", id));
+	ret = queue_delete(var_queue_dir, id, &error);
+	(void)close(fd);
+	if (ret < 0)
+		return (fail(req, "%s", error));
+	return (0);
+}
+
 static const struct admind_cmd admind_cmds[] = {
 	{ CTL_REQ_STATUS, cmd_status, NULL },
 	{ CTL_REQ_RELOAD, cmd_reload, NULL },
@@ -1023,6 +1174,10 @@ static const struct admind_cmd admind_cmds[] = {
 	{ CTL_REQ_ALIAS_ADD, cmd_alias_add, CTL_ATTR_ADDRESS },
 	{ CTL_REQ_ALIAS_LIST, cmd_alias_list, CTL_ATTR_DOMAIN },
 	{ CTL_REQ_ALIAS_DEL, cmd_alias_del, CTL_ATTR_ADDRESS },
+	{ CTL_REQ_QUEUE_LIST, cmd_queue_list, NULL },
+	{ CTL_REQ_QUEUE_SHOW, cmd_queue_show, CTL_ATTR_ID },
+	{ CTL_REQ_QUEUE_FLUSH, cmd_queue_flush, NULL },
+	{ CTL_REQ_QUEUE_DELETE, cmd_queue_delete, CTL_ATTR_ID },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,6 +1,7 @@
 /*
  * estuaryctl - the administrator's command line: status, reload and stop,
- * the configuration, and the registry's domains, users and aliases.
+ * the configuration, the registry's domains, users and aliases, and the
+ * outbound queue.
  *
  * Each command becomes one request on the control socket (protocol in
  * common/ctl_proto.h); admind does the work and answers with records,
@@ -136,6 +137,30 @@ static const struct field param_fields[] = {
 	{ NULL, NULL, NULL, F_STR, NULL },
 };
 
+static const struct field queue_fields[] = {
+	{ CTL_FIELD_ID, "id", "ID", F_STR, NULL },
+	{ CTL_FIELD_ARRIVAL, "arrival", "ARRIVAL", F_TIME, "-" },
+	{ CTL_FIELD_SIZE, "size", "SIZE", F_NUM, NULL },
+	{ CTL_FIELD_SENDER, "sender", "SENDER", F_STR, "<>" },
+	{ CTL_FIELD_ENVID, "envid", NULL, F_STR, NULL },
+	{ CTL_FIELD_CLIENT, "client", NULL, F_STR, NULL },
+	{ CTL_FIELD_AUTH, "auth", NULL, F_STR, NULL },
+	{ CTL_FIELD_RCPTS, "recipient_count", NULL, F_NUM, NULL },
+	{ CTL_FIELD_ERROR, "error", NULL, F_STR, NULL },
+	{ NULL, NULL, NULL, F_STR, NULL },
+};
+
+/* A queue record's recipients: parallel repeated attributes. */
+static const struct field queue_rcpt_fields[] = {
+	{ CTL_FIELD_RCPT, "address", NULL, F_STR, NULL },
+	{ CTL_FIELD_RCPT_STATE, "state", NULL, F_STR, NULL },
+	{ CTL_FIELD_RCPT_ATTEMPTS, "attempts", NULL, F_NUM, NULL },
+	{ CTL_FIELD_RCPT_NEXT_TRY, "next_try", NULL, F_TIME, "now" },
+	{ CTL_FIELD_RCPT_STATUS, "status", NULL, F_STR, NULL },
+	{ CTL_FIELD_RCPT_ERROR, "error", NULL, F_STR, NULL },
+	{ NULL, NULL, NULL, F_STR, NULL },
+};
+
 /* The answer to one request. */
 struct answer {
 	struct ipc_msg *recs;
@@ -171,6 +196,7 @@ static int output_status(const struct ctl_cmd *, const struct answer *);
 static int output_config(const struct ctl_cmd *, const struct answer *);
 static int output_list(const struct ctl_cmd *, const struct answer *);
 static int output_show(const struct ctl_cmd *, const struct answer *);
+static int output_queue(const struct ctl_cmd *, const struct answer *);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ NULL, "status", CTL_REQ_STATUS, 0, 0, CMD_JSON, NULL, NULL,
@@ -218,6 +244,14 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "alias", "del", CTL_REQ_ALIAS_DEL, 1, 2, 0, CTL_ATTR_ADDRESS,
 	    CTL_ATTR_TARGET, NULL, NULL, "ADDRESS [TARGET]",
 	    "remove an alias, or one of its targets" },
+	{ "queue", "list", CTL_REQ_QUEUE_LIST, 0, 0, CMD_JSON, NULL, NULL,
+	    queue_fields, output_queue, "", "list the outbound queue" },
+	{ "queue", "show", CTL_REQ_QUEUE_SHOW, 1, 1, CMD_JSON, CTL_ATTR_ID,
+	    NULL, queue_fields, output_queue, "ID", "show one queue entry" },
+	{ "queue", "flush", CTL_REQ_QUEUE_FLUSH, 0, 0, 0, NULL, NULL, NULL,
+	    NULL, "", "deliver all queued mail now" },
+	{ "queue", "delete", CTL_REQ_QUEUE_DELETE, 1, 1, 0, CTL_ATTR_ID, NULL,
+	    NULL, NULL, "ID", "remove a queue entry" },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -298,7 +332,7 @@ usage_all(FILE *fp)
 	    "services=LIST|all|none,\n"
 	    "  admin=ADDR, postmaster=ADDR, quota=SIZE, quota_messages=N.\n"
 	    "User keys: state, quota, quota_messages, password_hash={SCHEME}..."
-	    "\nSee estuaryctl(8).\n", fp);
+	    "\nQueue ids: as queue list shows them.\nSee estuaryctl(8).\n", fp);
 }
 
 /*
@@ -984,6 +1018,173 @@ output_config(const struct ctl_cmd *cmd, const struct answer *ans)
 		if (record_kind(&ans->recs[i], CTL_REC_PARAM))
 			json_record(&j, &ans->recs[i], cmd->fields);
 	json_array_end(&j);
+	json_print(&j, out);
+	sbuf_free(&out);
+	return (0);
+}
+
+/*
+ * queue_rcpt_get - the n-th value of a recipient field (parallel
+ * repeated attributes), or NULL
+ */
+static const char *
+queue_rcpt_get(const struct ipc_msg *rec, const char *attr, size_t n)
+{
+	const char *v;
+	size_t pos = 0, i = 0;
+
+	while ((v = ipc_get_next(rec, attr, &pos)) != NULL)
+		if (i++ == n)
+			return (v);
+	return (NULL);
+}
+
+/* queue_rcpt_json - a record's recipients as an array of objects */
+static void
+queue_rcpt_json(struct json *j, const struct ipc_msg *rec)
+{
+	const struct field *f;
+	const char *v;
+	uint64_t num;
+	size_t n;
+
+	json_array_begin(j);
+	for (n = 0; queue_rcpt_get(rec, CTL_FIELD_RCPT, n) != NULL; n++) {
+		json_object_begin(j);
+		for (f = queue_rcpt_fields; f->attr != NULL; f++) {
+			if ((v = queue_rcpt_get(rec, f->attr, n)) == NULL)
+				continue;
+			json_key(j, f->key);
+			if (f->type == F_NUM && strnum_u64(v, 0, UINT64_MAX,
+			    &num) == 0)
+				json_u64(j, num);
+			else if (f->type == F_TIME && strnum_u64(v, 0,
+			    UINT64_MAX, &num) == 0) {
+				struct sbuf *t = sbuf_new(64);
+
+				if (num == 0)
+					json_null(j);
+				else {
+					fmt_time(t, num);
+					json_string(j, sbuf_str(t));
+				}
+				sbuf_free(&t);
+			} else if (*v == '\0' && f->type == F_STR)
+				json_null(j);
+			else
+				json_string(j, v);
+		}
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* queue_rcpt_print - a record's recipients, one indented line each */
+static void
+queue_rcpt_print(const struct ipc_msg *rec)
+{
+	const char *addr, *state, *attempts, *next, *err;
+	struct sbuf *t = sbuf_new(64);
+	uint64_t num;
+	size_t n;
+
+	for (n = 0; (addr = queue_rcpt_get(rec, CTL_FIELD_RCPT, n)) != NULL;
+	    n++) {
+		state = queue_rcpt_get(rec, CTL_FIELD_RCPT_STATE, n);
+		attempts = queue_rcpt_get(rec, CTL_FIELD_RCPT_ATTEMPTS, n);
+		next = queue_rcpt_get(rec, CTL_FIELD_RCPT_NEXT_TRY, n);
+		err = queue_rcpt_get(rec, CTL_FIELD_RCPT_ERROR, n);
+		sbuf_reset(t);
+		if (next != NULL && strnum_u64(next, 0, UINT64_MAX, &num) == 0
+		    && num > 0)
+			fmt_time(t, num);
+		else
+			sbuf_appends(t, "now");
+		printf("    <%s> %s attempts=%s next=%s%s%s%s\n", addr,
+		    state != NULL ? state : "-",
+		    attempts != NULL ? attempts : "-", sbuf_str(t),
+		    err != NULL && *err != '\0' ? " (" : "",
+		    err != NULL ? err : "", err != NULL && *err != '\0' ?
+		    ")" : "");
+	}
+	sbuf_free(&t);
+}
+
+/*
+ * output_queue - queue list and show: a line per entry (or "key: value"
+ * lines for show) and an indented line per recipient; in JSON an array
+ * (list) or one object (show), each with a "recipients" array of objects.
+ */
+static int
+output_queue(const struct ctl_cmd *cmd, const struct answer *ans)
+{
+	int show = strcmp(cmd->name, "show") == 0;
+	const struct ipc_msg *rec;
+	struct sbuf *out;
+	struct json j;
+	const struct field *f;
+	size_t i, shown = 0;
+
+	if (!opt_json) {
+		for (i = 0; i < ans->count; i++) {
+			rec = &ans->recs[i];
+			if (!record_kind(rec, CTL_REC_QUEUE))
+				continue;
+			if (show)
+				print_show(rec, cmd->fields);
+			else {
+				struct sbuf *v = sbuf_new(0);
+
+				for (f = cmd->fields; f->attr != NULL; f++) {
+					if (f->header == NULL)
+						continue;
+					sbuf_reset(v);
+					fmt_field(v, rec, f);
+					printf("%s%s", f == cmd->fields ? "" :
+					    "  ", sbuf_str(v));
+				}
+				if (ipc_get(rec, CTL_FIELD_ERROR) != NULL)
+					printf("  (unreadable: %s)",
+					    ipc_get(rec, CTL_FIELD_ERROR));
+				putchar('\n');
+				sbuf_free(&v);
+			}
+			queue_rcpt_print(rec);
+			shown++;
+		}
+		if (!show && shown == 0)
+			printf("the queue is empty\n");
+		return (0);
+	}
+	out = sbuf_new(CTL_JSON_MAX);
+	json_init(&j, out);
+	if (!show)
+		json_array_begin(&j);
+	for (i = 0; i < ans->count; i++) {
+		rec = &ans->recs[i];
+		if (!record_kind(rec, CTL_REC_QUEUE))
+			continue;
+		json_object_begin(&j);
+		for (f = cmd->fields; f->attr != NULL; f++) {
+			if (ipc_get(rec, f->attr) == NULL)
+				continue;
+			json_key(&j, f->key);
+			if (f->type == F_STR && strcmp(f->attr,
+			    CTL_FIELD_SENDER) == 0)
+				json_string(&j, ipc_get(rec, f->attr));
+			else
+				json_field(&j, rec, f);
+		}
+		json_key(&j, "recipients");
+		queue_rcpt_json(&j, rec);
+		json_object_end(&j);
+		if (show)
+			break;
+	}
+	if (show && i == ans->count)
+		die("the server sent no queue record");
+	if (!show)
+		json_array_end(&j);
 	json_print(&j, out);
 	sbuf_free(&out);
 	return (0);

@@ -205,3 +205,46 @@ e2e_workers_at_least() {
 e2e_log_count() {
 	grep -cE -- "$1" "$E2E_LOG" 2>/dev/null || true
 }
+
+# --- several instances in one test (e.g. a relay and its relay host)
+#
+# e2e_setup and e2e_start work on "the current instance" ($E2E_DIR,
+# $E2E_CONF, $E2E_LOG, $E2E_MASTER_PID). e2e_instance_save NAME remembers
+# the current one under NAME; after that, e2e_setup makes a new current
+# instance (call e2e_instance_trap right after it), and e2e_instance_use
+# NAME switches back, so ctl, e2e_conf, e2e_log_count and friends act on
+# it. At exit every saved instance is stopped and removed too.
+E2E_INSTANCES=
+
+# e2e_instance_save NAME - remember the current instance as NAME
+e2e_instance_save() {
+	eval "E2E_I_$1_DIR=\$E2E_DIR E2E_I_$1_CONF=\$E2E_CONF" \
+	    "E2E_I_$1_LOG=\$E2E_LOG E2E_I_$1_PID=\$E2E_MASTER_PID"
+	case " $E2E_INSTANCES " in
+	*" $1 "*) ;;
+	*) E2E_INSTANCES="$E2E_INSTANCES $1" ;;
+	esac
+	trap e2e_cleanup_all EXIT
+}
+
+# e2e_instance_use NAME - make the saved instance NAME current (save the
+# current one first if it is to be used again)
+e2e_instance_use() {
+	eval "E2E_DIR=\$E2E_I_$1_DIR E2E_CONF=\$E2E_I_$1_CONF" \
+	    "E2E_LOG=\$E2E_I_$1_LOG E2E_MASTER_PID=\$E2E_I_$1_PID"
+}
+
+# e2e_instance_trap - after e2e_setup of a further instance: clean up all
+e2e_instance_trap() {
+	trap e2e_cleanup_all EXIT
+}
+
+# e2e_cleanup_all - stop and remove the current and every saved instance
+e2e_cleanup_all() {
+	local _cur=$E2E_DIR _n
+	e2e_cleanup
+	for _n in $E2E_INSTANCES; do
+		e2e_instance_use "$_n"
+		[ "$E2E_DIR" = "$_cur" ] || e2e_cleanup
+	done
+}

@@ -1,0 +1,129 @@
+/*
+ * smtpd - the SMTP server: mail intake for hosted domains (service smtp),
+ * authenticated submission (submission) and submission over implicit TLS
+ * (smtps).
+ *
+ * The master runs this program for each of those services; which one it
+ * is comes from the first argument in services.conf ("smtpd smtp"), else
+ * from the service's name. As root it loads the TLS certificate (needed
+ * for smtps, optional for STARTTLS elsewhere); after the drop it joins the
+ * registry and opens the store, then serves one connection at a time
+ * (smtpd_conn.c). It stops at start-up (msg_fatal, and the master
+ * throttles the service) when the service name is unknown, smtps has no
+ * certificate, or the registry or store cannot be opened.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "msg.h"
+#include "param_table.h"
+#include "registry.h"
+#include "server.h"
+#include "smtpd.h"
+#include "store.h"
+#include "tls.h"
+
+static struct smtpd_ctx smtpd_ctx;
+
+/* smtpd_kind_init - which service we are */
+static void
+smtpd_kind_init(void)
+{
+	const char *name = server_service();
+	char **args;
+	int argc;
+
+	args = server_args(&argc);
+	if (argc > 0)
+		name = args[0];
+	if (strcmp(name, "smtp") == 0)
+		smtpd_ctx.kind = SMTPD_KIND_SMTP;
+	else if (strcmp(name, "submission") == 0)
+		smtpd_ctx.kind = SMTPD_KIND_SUBMISSION;
+	else if (strcmp(name, "smtps") == 0)
+		smtpd_ctx.kind = SMTPD_KIND_SMTPS;
+	else
+		msg_fatal("unknown smtpd service \"%s\": want smtp, submission "
+		    "or smtps (first argument in services.conf)",
+		    log_safe(name));
+	smtpd_ctx.kind_name = name;
+}
+
+/* smtpd_pre_drop - as root: the service, the TLS keys */
+static void
+smtpd_pre_drop(void *ctx)
+{
+	const char *error;
+
+	(void)ctx;
+	smtpd_kind_init();
+	if (*var_tls_cert_file != '\0' || *var_tls_key_file != '\0') {
+		smtpd_ctx.tls = tls_server_ctx(var_tls_cert_file,
+		    var_tls_key_file, &error);
+		if (smtpd_ctx.tls == NULL)
+			msg_fatal("TLS: %s", error);
+	}
+	if (smtpd_ctx.kind == SMTPD_KIND_SMTPS && smtpd_ctx.tls == NULL)
+		msg_fatal("service %s needs tls_cert_file and tls_key_file",
+		    smtpd_ctx.kind_name);
+}
+
+/* smtpd_post_drop - unprivileged: join the registry, open the store */
+static void
+smtpd_post_drop(void *ctx)
+{
+	struct registry_opts opts;
+	const char *error;
+
+	(void)ctx;
+	opts.dir = var_registry_dir;
+	opts.cache_size = var_registry_cache_size;
+	opts.max_processes = var_registry_max_processes;
+	opts.lock_timeout = var_registry_lock_timeout;
+	if ((smtpd_ctx.reg = registry_open(&opts, &error)) == NULL)
+		msg_fatal("cannot open the registry in %s: %s",
+		    var_registry_dir, error);
+	if ((smtpd_ctx.store = store_open(smtpd_ctx.reg, var_mail_dir,
+	    &error)) == NULL)
+		msg_fatal("cannot open the store in %s: %s", var_mail_dir,
+		    error);
+}
+
+/* smtpd_serve - one connection */
+static void
+smtpd_serve(struct server_conn *conn, void *ctx)
+{
+	(void)ctx;
+	smtpd_conn_run(conn, &smtpd_ctx);
+}
+
+/* smtpd_pre_exit - close the store and the registry */
+static void
+smtpd_pre_exit(void *ctx)
+{
+	(void)ctx;
+	if (smtpd_ctx.store != NULL)
+		store_close(&smtpd_ctx.store);
+	if (smtpd_ctx.reg != NULL)
+		registry_close(&smtpd_ctx.reg);
+	if (smtpd_ctx.tls != NULL)
+		tls_ctx_free(&smtpd_ctx.tls);
+}
+
+/* main - run as a worker of an smtp, submission or smtps service */
+int
+main(int argc, char **argv)
+{
+	static const struct server_ops ops = {
+		.program = "smtpd",
+		.pre_drop = smtpd_pre_drop,
+		.post_drop = smtpd_post_drop,
+		.conn = smtpd_serve,
+		.pre_exit = smtpd_pre_exit,
+		.ctx = NULL,
+	};
+
+	server_main(argc, argv, &ops);
+}
