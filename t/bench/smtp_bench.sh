@@ -129,7 +129,7 @@ postfix -c "$pf_conf" start >/dev/null 2>&1 ||
 pf_mail=$work/postfix/mail/user
 
 count_maildir() {		# count_maildir DIR
-	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l
+	{ find "$1/new" "$1/cur" -type f 2>/dev/null || true; } | wc -l
 }
 
 wait_count() {			# wait_count DIR N - until N files (60 s max)
