@@ -122,6 +122,7 @@
 #define CTL_KEY_QUOTA		"quota"
 #define CTL_KEY_QUOTA_MESSAGES	"quota_messages"
 #define CTL_KEY_PASSWORD_HASH	"password_hash"
+#define CTL_KEY_APOP		"apop"		/* user: APOP secret; "" clears */
 
 /* Record fields, besides the settable keys above. */
 #define CTL_FIELD_NAME		"name"
@@ -131,6 +132,7 @@
 #define CTL_FIELD_LAST_LOGIN	"last_login"	/* epoch seconds; 0 = never */
 #define CTL_FIELD_USERS		"users"		/* domain-show: user count */
 #define CTL_FIELD_PASSWORD_SCHEME "password_scheme"	/* "" = none */
+#define CTL_FIELD_APOP		"apop"		/* user: "yes" or "no" */
 #define CTL_FIELD_TARGET	"target"	/* alias, repeated */
 #define CTL_FIELD_VALUE		"value"		/* param */
 #define CTL_FIELD_DEFAULT	"default"	/* param, as written */

@@ -23,6 +23,7 @@
 
 #include "json.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 /* json_init - start a document appended to out */
 void
@@ -131,44 +132,6 @@ json_array_end(struct json *j)
 	json_close(j, 0);
 }
 
-/*
- * json_utf8_len - length of the valid UTF-8 sequence starting at p (at most
- * n bytes available), or 0 if p[0] does not start one. The ranges are those
- * of RFC 3629 section 4, which exclude overlong forms and surrogates.
- */
-static size_t
-json_utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return (0);
-	if (len > n)
-		return (0);
-	/* Only the second byte has the narrowed range. */
-	if (p[1] < lo || p[1] > hi)
-		return (0);
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return (0);
-	return (len);
-}
-
 /* json_put_string - write s[0..n) as a quoted, escaped JSON string */
 static void
 json_put_string(struct json *j, const char *s, size_t n)
@@ -187,7 +150,7 @@ json_put_string(struct json *j, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (len = json_utf8_len(p + i, n - i)) != 0) {
+		if (c >= 0x80 && (len = utf8_char_len(p + i, n - i)) != 0) {
 			i += len;
 			continue;
 		}

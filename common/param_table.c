@@ -19,6 +19,7 @@ char   *var_daemon_dir;
 char   *var_state_dir;
 char   *var_registry_dir;
 char   *var_mail_dir;
+char   *var_secret_key_file;
 char   *var_queue_dir;
 char   *var_run_dir;
 char   *var_pid_file;
@@ -52,6 +53,14 @@ int	var_smtpd_greet_pause;
 int	var_smtpd_plaintext_auth;
 int	var_smtpd_normalize_bare_newlines;
 int	var_smtpd_alias_depth;
+int	var_pop3d_line_length_limit;
+int	var_pop3d_timeout;
+int	var_pop3d_bad_command_limit;
+int	var_pop3d_plaintext_auth;
+int	var_pop3d_auth_fail_delay;
+int	var_pop3d_auth_fail_limit;
+int	var_pop3d_auth_fail_window;
+char   *var_pop3d_expire;
 char   *var_relayhost;
 char   *var_relay_socket;
 int	var_queue_run_delay;
@@ -79,6 +88,8 @@ const struct param_def param_table[] = {
 	    &var_registry_dir, "the Berkeley DB environment (the registry)" },
 	{ "mail_dir", PARAM_STR, "$state_directory/mail", 0, 0,
 	    &var_mail_dir, "Maildir++ mailboxes, as DOMAIN/LOCALPART" },
+	{ "secret_key_file", PARAM_STR, "$state_directory/secret.key", 0, 0,
+	    &var_secret_key_file, "the key that encrypts stored secrets" },
 	{ "queue_dir", PARAM_STR, ESTUARY_STATEDIR "/spool/estuary", 0, 0,
 	    &var_queue_dir, "the outbound mail queue" },
 	{ "run_dir", PARAM_STR, ESTUARY_STATEDIR "/run/estuary", 0, 0,
@@ -145,6 +156,22 @@ const struct param_def param_table[] = {
 	    &var_smtpd_normalize_bare_newlines, "accept bare LF/CR in DATA instead of refusing" },
 	{ "smtpd_alias_depth", PARAM_INT, "8", 1, 100,
 	    &var_smtpd_alias_depth, "deepest alias nesting smtpd expands" },
+	{ "pop3d_line_length_limit", PARAM_INT, "1024", 256, 65536,
+	    &var_pop3d_line_length_limit, "longest POP3 command line, with CR LF" },
+	{ "pop3d_timeout", PARAM_TIME, "600s", 60, 7200,
+	    &var_pop3d_timeout, "idle time before pop3d disconnects a client" },
+	{ "pop3d_bad_command_limit", PARAM_INT, "20", 1, 1000,
+	    &var_pop3d_bad_command_limit, "bad commands before pop3d disconnects" },
+	{ "pop3d_plaintext_auth", PARAM_BOOL, "no", 0, 1,
+	    &var_pop3d_plaintext_auth, "allow USER/PASS and AUTH PLAIN without TLS" },
+	{ "pop3d_auth_fail_delay", PARAM_TIME, "2s", 0, 60,
+	    &var_pop3d_auth_fail_delay, "pause before answering a failed login" },
+	{ "pop3d_auth_fail_limit", PARAM_INT, "10", 1, 100000,
+	    &var_pop3d_auth_fail_limit, "failed logins per client address or user before refusing" },
+	{ "pop3d_auth_fail_window", PARAM_TIME, "300s", 1, 86400,
+	    &var_pop3d_auth_fail_window, "quiet time after which failed logins are forgotten" },
+	{ "pop3d_expire", PARAM_STR, "", 0, 0,
+	    &var_pop3d_expire, "EXPIRE capability value (e.g. NEVER); empty = not announced" },
 	{ "relayhost", PARAM_STR, "", 0, 0,
 	    &var_relayhost, "send all outbound mail here ([host]:port); empty = MX" },
 	{ "relay_socket", PARAM_STR, "$run_dir/relay", 0, 0,

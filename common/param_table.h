@@ -29,6 +29,7 @@ extern char *var_daemon_dir;
 extern char *var_state_dir;
 extern char *var_registry_dir;
 extern char *var_mail_dir;
+extern char *var_secret_key_file;
 extern char *var_queue_dir;
 extern char *var_run_dir;
 extern char *var_pid_file;
@@ -74,6 +75,16 @@ extern int var_smtpd_greet_pause;
 extern int var_smtpd_plaintext_auth;
 extern int var_smtpd_normalize_bare_newlines;
 extern int var_smtpd_alias_depth;
+
+/* pop3d */
+extern int var_pop3d_line_length_limit;
+extern int var_pop3d_timeout;
+extern int var_pop3d_bad_command_limit;
+extern int var_pop3d_plaintext_auth;
+extern int var_pop3d_auth_fail_delay;
+extern int var_pop3d_auth_fail_limit;
+extern int var_pop3d_auth_fail_window;
+extern char *var_pop3d_expire;
 
 /* Relay and queue */
 extern char *var_relayhost;

@@ -34,6 +34,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "fdio.h"
 #include "mem.h"
 #include "msg.h"
 #include "param_table.h"
@@ -492,24 +493,6 @@ queue_read(const char *queue_dir, const char *id, struct queue_entry *e,
 	return (ret);
 }
 
-/* write_all - the whole buffer, or -1 with errno */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return (-1);
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /*
  * write_envelope - e's text into tmp/, fsync, rename to env/ID, fsync
  * env/. After a failure nothing new is visible (the temp file is gone).
@@ -534,7 +517,7 @@ write_envelope(const char *queue_dir, const struct queue_entry *e)
 		qfail("create %s: %s", sbuf_str(tmp), strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, sbuf_str(text), sbuf_len(text)) < 0
+	if (fdio_write_all(fd, sbuf_str(text), sbuf_len(text)) < 0
 	    || fsync(fd) < 0) {
 		qfail("write %s: %s", sbuf_str(tmp), strerror(errno));
 		goto out_unlink;
@@ -601,7 +584,7 @@ copy_file(const char *src, int dst_fd)
 		}
 		if (n == 0)
 			break;
-		if (write_all(dst_fd, buf, (size_t)n) < 0) {
+		if (fdio_write_all(dst_fd, buf, (size_t)n) < 0) {
 			ret = qfail("write queue file: %s", strerror(errno));
 			break;
 		}

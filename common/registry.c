@@ -39,7 +39,6 @@
 #include <sys/types.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,10 +49,12 @@
 
 #include <db.h>
 
+#include "errbuf.h"
 #include "ipc.h"
 #include "mem.h"
 #include "msg.h"
 #include "name.h"
+#include "param_table.h"
 #include "registry.h"
 #include "registry_private.h"
 #include "sbuf.h"
@@ -105,6 +106,7 @@ struct registry {
 	int	lock_timeout;		/* seconds; 0 = none */
 	uint32_t seed;			/* back-off jitter */
 	struct sbuf *rec;		/* encoding buffer */
+	char   *dir;			/* registry_dir, for error texts */
 };
 
 struct reg_key {
@@ -138,26 +140,10 @@ static const char *const reg_state_names[] = {
 	[REG_STATE_DELETED] = "deleted",
 };
 
-/* reg_error - format an error text into the static buffer */
-static const char *reg_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static const char *
-reg_error(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(reg_errbuf, sizeof(reg_errbuf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return ("registry error (unprintable)");
-	/* A cut text says so rather than passing for the whole. */
-	if ((size_t)n >= sizeof(reg_errbuf))
-		memcpy(reg_errbuf + sizeof(reg_errbuf) - 4, "...", 4);
-	return (reg_errbuf);
-}
+/* REG_ERROR - format an error text into the static buffer, return it */
+#define REG_ERROR(...) \
+	errbuf_format(reg_errbuf, sizeof(reg_errbuf), \
+	    "registry error (unprintable)", __VA_ARGS__)
 
 /* reg_errcall - Berkeley DB's own diagnostics, into our log */
 static void
@@ -235,7 +221,7 @@ reg_env_open(const struct registry_opts *opts, u_int32_t flags,
 		return (NULL);
 	}
 	if ((ret = db_env_create(&env, 0)) != 0) {
-		*error_r = reg_error("registry %s: db_env_create: %s",
+		*error_r = REG_ERROR("registry %s: db_env_create: %s",
 		    opts->dir, db_strerror(ret));
 		return (NULL);
 	}
@@ -286,7 +272,7 @@ reg_env_open(const struct registry_opts *opts, u_int32_t flags,
 	return (env);
 
 fail:
-	*error_r = reg_error("registry %s: %s: %s", opts->dir, what,
+	*error_r = REG_ERROR("registry %s: %s: %s", opts->dir, what,
 	    db_strerror(ret));
 	(void)env->close(env, 0);
 	return (NULL);
@@ -311,13 +297,13 @@ reg_db_open(DB_ENV *env, const char *dir, const char *file, int create,
 	int ret;
 
 	if ((ret = db_create(&db, env, 0)) != 0) {
-		*error_r = reg_error("registry %s: db_create %s: %s", dir,
+		*error_r = REG_ERROR("registry %s: db_create %s: %s", dir,
 		    file, db_strerror(ret));
 		return (NULL);
 	}
 	if ((ret = db->open(db, NULL, file, NULL, DB_BTREE,
 	    DB_AUTO_COMMIT | (create ? DB_CREATE : 0), REG_MODE)) != 0) {
-		*error_r = reg_error("registry %s: open %s: %s%s", dir, file,
+		*error_r = REG_ERROR("registry %s: open %s: %s%s", dir, file,
 		    db_strerror(ret), ret == ENOENT ?
 		    " (the registry has not been set up)" : "");
 		(void)db->close(db, 0);
@@ -326,14 +312,39 @@ reg_db_open(DB_ENV *env, const char *dir, const char *file, int create,
 	return (db);
 }
 
-/* reg_db_close - close a database handle, logging a failure */
-static void
-reg_db_close(DB *db, const char *file)
+/* registry_db_close - close a database handle, logging a failure */
+void
+registry_db_close(DB *db, const char *file)
 {
 	int ret;
 
 	if (db != NULL && (ret = db->close(db, 0)) != 0)
 		msg_warn("registry: close %s: %s", file, db_strerror(ret));
+}
+
+/*
+ * reg_env_checkpoint_close - checkpoint (kbyte, min and flags as for
+ * txn_checkpoint()), then close the environment, which is closed either
+ * way: 0, or -1 with *error_r
+ */
+static int
+reg_env_checkpoint_close(DB_ENV *env, const char *dir, u_int32_t kbyte,
+    u_int32_t min, u_int32_t flags, const char **error_r)
+{
+	int ret;
+
+	if ((ret = env->txn_checkpoint(env, kbyte, min, flags)) != 0) {
+		*error_r = REG_ERROR("registry %s: checkpoint: %s", dir,
+		    db_strerror(ret));
+		reg_env_close(env);
+		return (-1);
+	}
+	if ((ret = env->close(env, 0)) != 0) {
+		*error_r = REG_ERROR("registry %s: close: %s", dir,
+		    db_strerror(ret));
+		return (-1);
+	}
+	return (0);
 }
 
 /* registry_setup - create, recover, checkpoint, close */
@@ -347,7 +358,6 @@ registry_setup(const struct registry_opts *opts, const char **error_r)
 	DB_ENV *env;
 	DB *db;
 	size_t i;
-	int ret;
 
 	if ((env = reg_env_open(opts, REG_ENV_FLAGS | DB_CREATE | DB_RECOVER,
 	    error_r)) == NULL)
@@ -358,21 +368,11 @@ registry_setup(const struct registry_opts *opts, const char **error_r)
 			reg_env_close(env);
 			return (-1);
 		}
-		reg_db_close(db, files[i]);
+		registry_db_close(db, files[i]);
 	}
 	/* Recovery leaves a fresh log: make it the starting point. */
-	if ((ret = env->txn_checkpoint(env, 0, 0, DB_FORCE)) != 0) {
-		*error_r = reg_error("registry %s: checkpoint: %s", opts->dir,
-		    db_strerror(ret));
-		reg_env_close(env);
-		return (-1);
-	}
-	if ((ret = env->close(env, 0)) != 0) {
-		*error_r = reg_error("registry %s: close: %s", opts->dir,
-		    db_strerror(ret));
-		return (-1);
-	}
-	return (0);
+	return (reg_env_checkpoint_close(env, opts->dir, 0, 0, DB_FORCE,
+	    error_r));
 }
 
 /* registry_failchk - join, ask whether a dead process left damage */
@@ -387,7 +387,7 @@ registry_failchk(const struct registry_opts *opts, const char **error_r)
 	ret = env->failchk(env, 0);
 	(void)env->close(env, 0);
 	if (ret != 0) {
-		*error_r = reg_error("registry %s: failchk: %s", opts->dir,
+		*error_r = REG_ERROR("registry %s: failchk: %s", opts->dir,
 		    db_strerror(ret));
 		return (-1);
 	}
@@ -418,18 +418,8 @@ registry_checkpoint(const struct registry_opts *opts, const char **error_r)
 	else if (expired > 0)
 		msg_warn("registry %s: %d lock wait%s timed out", opts->dir,
 		    expired, expired == 1 ? "" : "s");
-	if ((ret = env->txn_checkpoint(env, 1024, 1, 0)) != 0) {
-		*error_r = reg_error("registry %s: checkpoint: %s", opts->dir,
-		    db_strerror(ret));
-		reg_env_close(env);
-		return (-1);
-	}
-	if ((ret = env->close(env, 0)) != 0) {
-		*error_r = reg_error("registry %s: close: %s", opts->dir,
-		    db_strerror(ret));
-		return (-1);
-	}
-	return (0);
+	return (reg_env_checkpoint_close(env, opts->dir, 1024, 1, 0,
+	    error_r));
 }
 
 /* registry_open - join the environment and open the databases */
@@ -443,6 +433,7 @@ registry_open(const struct registry_opts *opts, const char **error_r)
 		return (NULL);
 	reg = xcalloc(1, sizeof(*reg));
 	reg->env = env;
+	reg->dir = xstrdup(opts->dir);
 	if ((reg->domains = reg_db_open(env, opts->dir, REG_DOMAINS_FILE, 0,
 	    error_r)) == NULL ||
 	    (reg->users = reg_db_open(env, opts->dir, REG_USERS_FILE, 0,
@@ -461,6 +452,32 @@ registry_open(const struct registry_opts *opts, const char **error_r)
 	return (reg);
 }
 
+/* registry_opts_from_params - the options the parameters give */
+void
+registry_opts_from_params(struct registry_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->dir = var_registry_dir;
+	opts->cache_size = var_registry_cache_size;
+	opts->max_processes = var_registry_max_processes;
+	opts->lock_timeout = var_registry_lock_timeout;
+}
+
+/* registry_open_from_params - join as the parameters say, or die */
+struct registry *
+registry_open_from_params(void)
+{
+	struct registry_opts opts;
+	struct registry *reg;
+	const char *error;
+
+	registry_opts_from_params(&opts);
+	if ((reg = registry_open(&opts, &error)) == NULL)
+		msg_fatal("cannot open the registry in %s: %s",
+		    var_registry_dir, error);
+	return (reg);
+}
+
 /* registry_close - close databases and environment, free the handle */
 void
 registry_close(struct registry **regp)
@@ -476,12 +493,13 @@ registry_close(struct registry **regp)
 	 * (reg->pid is 0 only while registry_open() fails half-way.)
 	 */
 	if (reg->pid == 0 || reg->pid == getpid()) {
-		reg_db_close(reg->aliases, REG_ALIASES_FILE);
-		reg_db_close(reg->users, REG_USERS_FILE);
-		reg_db_close(reg->domains, REG_DOMAINS_FILE);
+		registry_db_close(reg->aliases, REG_ALIASES_FILE);
+		registry_db_close(reg->users, REG_USERS_FILE);
+		registry_db_close(reg->domains, REG_DOMAINS_FILE);
 		reg_env_close(reg->env);
 	}
 	sbuf_free(&reg->rec);
+	free(reg->dir);
 	free(reg);
 }
 
@@ -563,14 +581,14 @@ reg_run(struct registry *reg, const char *op, u_int32_t txn_flags,
 		reg_backoff(reg, attempt);
 	}
 	if (ret == DB_LOCK_NOTGRANTED)
-		*error_r = reg_error("registry: %s: lock wait timed out after "
+		*error_r = REG_ERROR("registry: %s: lock wait timed out after "
 		    "%ds (a crashed process may hold it)", op,
 		    reg->lock_timeout);
 	else if (ret == DB_LOCK_DEADLOCK)
-		*error_r = reg_error("registry: %s: still deadlocked after %d "
+		*error_r = REG_ERROR("registry: %s: still deadlocked after %d "
 		    "attempts", op, attempt);
 	else
-		*error_r = reg_error("registry: %s: %s", op, db_strerror(ret));
+		*error_r = REG_ERROR("registry: %s: %s", op, db_strerror(ret));
 	return (-1);
 }
 
@@ -580,6 +598,15 @@ registry_env(struct registry *reg)
 {
 	reg_check_pid(reg);
 	return (reg->env);
+}
+
+/* registry_db_open - open a database registry_setup() made */
+DB *
+registry_db_open(struct registry *reg, const char *file,
+    const char **error_r)
+{
+	reg_check_pid(reg);
+	return (reg_db_open(reg->env, reg->dir, file, 0, error_r));
 }
 
 /* reg_dbt - a DBT over n bytes at p */
@@ -600,12 +627,12 @@ reg_domain_key(const char *name, struct reg_key *key, const char **error_r)
 	if (name == NULL)
 		name = "";
 	if (name_domain_check(name, &why) < 0) {
-		*error_r = reg_error("bad domain name '%s': %s",
+		*error_r = REG_ERROR("bad domain name '%s': %s",
 		    log_safe(name), why);
 		return (-1);
 	}
 	if (name_normalize(name, key->buf, sizeof(key->buf)) < 0) {
-		*error_r = reg_error("bad domain name '%s': too long",
+		*error_r = REG_ERROR("bad domain name '%s': too long",
 		    log_safe(name));
 		return (-1);
 	}
@@ -629,14 +656,14 @@ reg_address_key(const char *what, const char *address, char *norm,
 	if (address == NULL)
 		address = "";
 	if (name_address_check(address, &why) < 0) {
-		*error_r = reg_error("bad %s address '%s': %s", what,
+		*error_r = REG_ERROR("bad %s address '%s': %s", what,
 		    log_safe(address), why);
 		return (-1);
 	}
 	if (name_normalize(address, norm, NAME_ADDRESS_MAX + 1) < 0 ||
 	    name_split(norm, local, sizeof(local), domain,
 	    sizeof(domain)) < 0) {
-		*error_r = reg_error("bad %s address '%s': too long", what,
+		*error_r = REG_ERROR("bad %s address '%s': too long", what,
 		    log_safe(address));
 		return (-1);
 	}
@@ -730,7 +757,7 @@ reg_parse(const char *what, const char *name, const DBT *data,
 		goto bad;
 	}
 	if (major > REGISTRY_FORMAT_VERSION) {
-		*error_r = reg_error("registry: %s %s: record format %s is "
+		*error_r = REG_ERROR("registry: %s %s: record format %s is "
 		    "newer than this program understands (%d)", what,
 		    log_safe(name), log_safe(v), REGISTRY_FORMAT_VERSION);
 		ipc_msg_clear(msg);
@@ -739,7 +766,7 @@ reg_parse(const char *what, const char *name, const DBT *data,
 	return (0);
 
 bad:
-	*error_r = reg_error("registry: %s %s: malformed record: %s", what,
+	*error_r = REG_ERROR("registry: %s %s: malformed record: %s", what,
 	    log_safe(name), why ? why : "unparsable");
 	ipc_msg_clear(msg);
 	return (-1);
@@ -784,7 +811,7 @@ static int
 reg_bad_field(const char *what, const char *name, const char *field,
     const char **error_r)
 {
-	*error_r = reg_error("registry: %s %s: malformed record: bad %s",
+	*error_r = REG_ERROR("registry: %s %s: malformed record: bad %s",
 	    what, log_safe(name), field);
 	return (-1);
 }
@@ -801,7 +828,7 @@ reg_domain_decode(const DBT *key, const DBT *data, struct reg_domain *d,
 
 	memset(d, 0, sizeof(*d));
 	if (reg_key_domain(key, d->name) < 0) {
-		*error_r = reg_error("registry: domain key '%s' is malformed",
+		*error_r = REG_ERROR("registry: domain key '%s' is malformed",
 		    log_safe_n(key->data, key->size));
 		return (-1);
 	}
@@ -840,7 +867,7 @@ reg_user_decode(const DBT *key, const DBT *data, struct reg_user *u,
 
 	memset(u, 0, sizeof(*u));
 	if (reg_key_address(key, u->address) < 0) {
-		*error_r = reg_error("registry: user key '%s' is malformed",
+		*error_r = REG_ERROR("registry: user key '%s' is malformed",
 		    log_safe_n(key->data, key->size));
 		return (-1);
 	}
@@ -854,7 +881,8 @@ reg_user_decode(const DBT *key, const DBT *data, struct reg_user *u,
 	    || reg_get_num(&msg, "quota_messages", UINT64_MAX,
 	    &u->quota_messages, &why) < 0
 	    || reg_get_num(&msg, "created", REG_TIME_MAX, &created, &why) < 0
-	    || reg_get_num(&msg, "last_login", REG_TIME_MAX, &last, &why) < 0;
+	    || reg_get_num(&msg, "last_login", REG_TIME_MAX, &last, &why) < 0
+	    || reg_get_str(&msg, "apop", u->apop, sizeof(u->apop), &why) < 0;
 	ipc_msg_clear(&msg);
 	if (bad)
 		return (reg_bad_field("user", u->address, why, error_r));
@@ -875,7 +903,7 @@ reg_alias_decode(const DBT *key, const DBT *data, struct reg_alias *a,
 
 	a->target_count = 0;
 	if (reg_key_address(key, a->address) < 0) {
-		*error_r = reg_error("registry: alias key '%s' is malformed",
+		*error_r = REG_ERROR("registry: alias key '%s' is malformed",
 		    log_safe_n(key->data, key->size));
 		return (-1);
 	}
@@ -923,7 +951,7 @@ reg_domain_encode(const struct reg_domain *d, struct sbuf *out,
 	    ipc_put_u64(out, "quota_messages", d->quota_messages) < 0 ||
 	    reg_put_time(out, "created", d->created) < 0 ||
 	    ipc_end(out) < 0) {
-		*error_r = reg_error("registry: domain %s: cannot encode "
+		*error_r = REG_ERROR("registry: domain %s: cannot encode "
 		    "record", d->name);
 		return (-1);
 	}
@@ -943,8 +971,9 @@ reg_user_encode(const struct reg_user *u, struct sbuf *out,
 	    ipc_put_u64(out, "quota_messages", u->quota_messages) < 0 ||
 	    reg_put_time(out, "created", u->created) < 0 ||
 	    reg_put_time(out, "last_login", u->last_login) < 0 ||
+	    reg_put_opt(out, "apop", u->apop) < 0 ||
 	    ipc_end(out) < 0) {
-		*error_r = reg_error("registry: user %s: cannot encode record",
+		*error_r = REG_ERROR("registry: user %s: cannot encode record",
 		    u->address);
 		return (-1);
 	}
@@ -969,7 +998,7 @@ reg_alias_encode(const struct reg_alias *a, struct sbuf *out,
 	return (0);
 
 bad:
-	*error_r = reg_error("registry: alias %s: cannot encode record",
+	*error_r = REG_ERROR("registry: alias %s: cannot encode record",
 	    a->address);
 	return (-1);
 }
@@ -992,12 +1021,12 @@ reg_opt_address(const char *what, char *addr, const char **error_r)
 	if (*addr == '\0')
 		return (0);
 	if (name_address_check(addr, &why) < 0) {
-		*error_r = reg_error("bad %s address '%s': %s", what,
+		*error_r = REG_ERROR("bad %s address '%s': %s", what,
 		    log_safe(addr), why);
 		return (-1);
 	}
 	if (name_normalize(addr, norm, sizeof(norm)) < 0) {
-		*error_r = reg_error("bad %s address '%s': too long", what,
+		*error_r = REG_ERROR("bad %s address '%s': too long", what,
 		    log_safe(addr));
 		return (-1);
 	}
@@ -1011,12 +1040,12 @@ static int
 reg_domain_check(struct reg_domain *d, const char **error_r)
 {
 	if (!reg_state_ok(d->state)) {
-		*error_r = reg_error("domain %s: bad state %d", d->name,
+		*error_r = REG_ERROR("domain %s: bad state %d", d->name,
 		    (int)d->state);
 		return (-1);
 	}
 	if (d->services & ~REG_SVC_ALL) {
-		*error_r = reg_error("domain %s: unknown service bits 0x%x",
+		*error_r = REG_ERROR("domain %s: unknown service bits 0x%x",
 		    d->name, d->services & ~REG_SVC_ALL);
 		return (-1);
 	}
@@ -1033,12 +1062,12 @@ static int
 reg_user_check(struct reg_user *u, const char **error_r)
 {
 	if (!reg_state_ok(u->state)) {
-		*error_r = reg_error("user %s: bad state %d", u->address,
+		*error_r = REG_ERROR("user %s: bad state %d", u->address,
 		    (int)u->state);
 		return (-1);
 	}
 	if (memchr(u->password, '\0', sizeof(u->password)) == NULL) {
-		*error_r = reg_error("user %s: password hash too long",
+		*error_r = REG_ERROR("user %s: password hash too long",
 		    u->address);
 		return (-1);
 	}
@@ -1222,7 +1251,7 @@ reg_list(struct registry *reg, const char *op, DB *db, const void *prefix,
 			/* bounds: every key of ours is at most REG_KEY_MAX */
 			i = l->count - 1;
 			if (l->items[i].key_len > sizeof(l->last)) {
-				*error_r = reg_error("registry: %s: key too "
+				*error_r = REG_ERROR("registry: %s: key too "
 				    "long", op);
 				ret = -1;
 			} else {
@@ -1263,7 +1292,7 @@ reg_domain_add_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	reg_dbt(&d, sbuf_str(reg->rec), sbuf_len(reg->rec));
 	ret = reg->domains->put(reg->domains, txn, &k, &d, DB_NOOVERWRITE);
 	if (ret == DB_KEYEXIST) {
-		*error_r = reg_error("domain %s already exists", o->key.buf);
+		*error_r = REG_ERROR("domain %s already exists", o->key.buf);
 		return (REG_FAIL);
 	}
 	return (ret);
@@ -1352,7 +1381,7 @@ reg_domain_update_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	    error_r)) < 0)
 		return (ret);
 	if (ret == 0) {
-		*error_r = reg_error("no such domain: %s", o->key.buf);
+		*error_r = REG_ERROR("no such domain: %s", o->key.buf);
 		return (REG_FAIL);
 	}
 	*error_r = "domain update refused";
@@ -1360,7 +1389,7 @@ reg_domain_update_body(struct registry *reg, DB_TXN *txn, void *ctx,
 		return (REG_FAIL);
 	o->d.name[sizeof(o->d.name) - 1] = '\0';
 	if (strcmp(o->d.name, o->key.buf) != 0) {
-		*error_r = reg_error("domain %s: an update may not rename it",
+		*error_r = REG_ERROR("domain %s: an update may not rename it",
 		    o->key.buf);
 		return (REG_FAIL);
 	}
@@ -1403,7 +1432,7 @@ reg_domain_del_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	if ((ret = reg_exists(reg->domains, txn, &o->key, DB_RMW)) < 0)
 		return (ret);
 	if (ret == 0) {
-		*error_r = reg_error("no such domain: %s", o->key.buf);
+		*error_r = REG_ERROR("no such domain: %s", o->key.buf);
 		return (REG_FAIL);
 	}
 	/* bounds: key.len <= NAME_DOMAIN_MAX, plus the NUL */
@@ -1415,7 +1444,7 @@ reg_domain_del_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	    reg_count_fn, &o->aliases)) != 0)
 		return (ret);
 	if (o->users > 0 || o->aliases > 0) {
-		*error_r = reg_error("domain %s still has %ld user%s and %ld "
+		*error_r = REG_ERROR("domain %s still has %ld user%s and %ld "
 		    "alias%s", o->key.buf, o->users, o->users == 1 ? "" : "s",
 		    o->aliases, o->aliases == 1 ? "" : "es");
 		return (REG_FAIL);
@@ -1498,7 +1527,7 @@ reg_user_add_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	if ((ret = reg_exists(reg->domains, txn, &o->domain, 0)) < 0)
 		return (ret);
 	if (ret == 0) {
-		*error_r = reg_error("user has no domain: %s (add domain %s "
+		*error_r = REG_ERROR("user has no domain: %s (add domain %s "
 		    "first)", o->address, o->domain.buf);
 		return (REG_FAIL);
 	}
@@ -1506,7 +1535,7 @@ reg_user_add_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	reg_dbt(&d, sbuf_str(reg->rec), sbuf_len(reg->rec));
 	ret = reg->users->put(reg->users, txn, &k, &d, DB_NOOVERWRITE);
 	if (ret == DB_KEYEXIST) {
-		*error_r = reg_error("user %s already exists", o->address);
+		*error_r = REG_ERROR("user %s already exists", o->address);
 		return (REG_FAIL);
 	}
 	if (ret != 0)
@@ -1515,7 +1544,7 @@ reg_user_add_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	if ((ret = reg_exists(reg->aliases, txn, &o->key, 0)) < 0)
 		return (ret);
 	if (ret == 1) {
-		*error_r = reg_error("%s is an alias", o->address);
+		*error_r = REG_ERROR("%s is an alias", o->address);
 		return (REG_FAIL);
 	}
 	return (0);
@@ -1609,7 +1638,7 @@ reg_user_update_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	    error_r)) < 0)
 		return (ret);
 	if (ret == 0) {
-		*error_r = reg_error("no such user: %s", o->address);
+		*error_r = REG_ERROR("no such user: %s", o->address);
 		return (REG_FAIL);
 	}
 	*error_r = "user update refused";
@@ -1617,7 +1646,7 @@ reg_user_update_body(struct registry *reg, DB_TXN *txn, void *ctx,
 		return (REG_FAIL);
 	o->u.address[sizeof(o->u.address) - 1] = '\0';
 	if (strcmp(o->u.address, o->address) != 0) {
-		*error_r = reg_error("user %s: an update may not rename it",
+		*error_r = REG_ERROR("user %s: an update may not rename it",
 		    o->address);
 		return (REG_FAIL);
 	}
@@ -1662,7 +1691,7 @@ reg_user_del_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	reg_dbt(&k, o->key.buf, o->key.len);
 	ret = reg->users->del(reg->users, txn, &k, 0);
 	if (ret == DB_NOTFOUND) {
-		*error_r = reg_error("no such user: %s", o->address);
+		*error_r = REG_ERROR("no such user: %s", o->address);
 		return (REG_FAIL);
 	}
 	return (ret);
@@ -1829,14 +1858,14 @@ reg_alias_add_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	if ((ret = reg_exists(reg->domains, txn, &o->domain, 0)) < 0)
 		return (ret);
 	if (ret == 0) {
-		*error_r = reg_error("alias has no domain: %s (domain %s is "
+		*error_r = REG_ERROR("alias has no domain: %s (domain %s is "
 		    "not hosted)", o->address, o->domain.buf);
 		return (REG_FAIL);
 	}
 	if ((ret = reg_exists(reg->users, txn, &o->key, 0)) < 0)
 		return (ret);
 	if (ret == 1) {
-		*error_r = reg_error("%s is a user", o->address);
+		*error_r = REG_ERROR("%s is a user", o->address);
 		return (REG_FAIL);
 	}
 	if ((ret = reg_alias_read(reg, txn, &o->key, DB_RMW, &o->a,
@@ -1853,7 +1882,7 @@ reg_alias_add_body(struct registry *reg, DB_TXN *txn, void *ctx,
 		if (j < o->a.target_count)
 			continue;
 		if (o->a.target_count == REG_ALIAS_TARGETS_MAX) {
-			*error_r = reg_error("alias %s would have more than "
+			*error_r = REG_ERROR("alias %s would have more than "
 			    "%d targets", o->address, REG_ALIAS_TARGETS_MAX);
 			return (REG_FAIL);
 		}
@@ -1872,12 +1901,12 @@ reg_alias_target(const char *target, char *buf, const char **error_r)
 	if (target == NULL)
 		target = "";
 	if (name_address_check(target, &why) < 0) {
-		*error_r = reg_error("bad target address '%s': %s",
+		*error_r = REG_ERROR("bad target address '%s': %s",
 		    log_safe(target), why);
 		return (-1);
 	}
 	if (name_normalize(target, buf, NAME_ADDRESS_MAX + 1) < 0) {
-		*error_r = reg_error("bad target address '%s': too long",
+		*error_r = REG_ERROR("bad target address '%s': too long",
 		    log_safe(target));
 		return (-1);
 	}
@@ -1893,7 +1922,7 @@ registry_alias_add(struct registry *reg, const char *address,
 	int i, ret = -1;
 
 	if (count < 1 || count > REG_ALIAS_TARGETS_MAX) {
-		*error_r = reg_error("an alias takes 1 to %d targets at once",
+		*error_r = REG_ERROR("an alias takes 1 to %d targets at once",
 		    REG_ALIAS_TARGETS_MAX);
 		return (-1);
 	}
@@ -1958,7 +1987,7 @@ reg_alias_del_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	    error_r)) < 0)
 		return (ret);
 	if (ret == 0) {
-		*error_r = reg_error("no such alias: %s", o->address);
+		*error_r = REG_ERROR("no such alias: %s", o->address);
 		return (REG_FAIL);
 	}
 	if (!o->all) {
@@ -1966,7 +1995,7 @@ reg_alias_del_body(struct registry *reg, DB_TXN *txn, void *ctx,
 			if (strcmp(o->a.targets[i], o->targets[0]) == 0)
 				break;
 		if (i == o->a.target_count) {
-			*error_r = reg_error("alias %s has no target %s",
+			*error_r = REG_ERROR("alias %s has no target %s",
 			    o->address, o->targets[0]);
 			return (REG_FAIL);
 		}
@@ -2137,7 +2166,7 @@ registry_services_parse(const char *s, unsigned *services_r,
 				    n) == 0)
 					break;
 			if (i == REG_NSERVICES) {
-				*error_r = reg_error("unknown service '%s' "
+				*error_r = REG_ERROR("unknown service '%s' "
 				    "(known: smtp, submission, pop3, pop3s, "
 				    "imap, imaps, all, none)",
 				    log_safe_n(b, n));

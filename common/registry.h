@@ -70,6 +70,7 @@ struct reg_user {
 	uint64_t quota_messages;		/* 0 = the domain's default */
 	time_t	created;
 	time_t	last_login;			/* 0 = never */
+	char	apop[512];			/* secret.h form; "" = none */
 };
 
 struct reg_alias {
@@ -116,6 +117,19 @@ struct registry *registry_open(const struct registry_opts *opts,
 
 /* registry_close - leave it and NULL the pointer */
 void	registry_close(struct registry **reg);
+
+/*
+ * registry_opts_from_params - options from the registry_* parameters
+ * (param_table.h: registry_dir, registry_cache_size, ...), which must have
+ * been read
+ */
+void	registry_opts_from_params(struct registry_opts *opts);
+
+/*
+ * registry_open_from_params - registry_open() with the options from the
+ * parameters; a daemon that cannot join stops here with msg_fatal()
+ */
+struct registry *registry_open_from_params(void);
 
 /* Text forms, for estuaryctl and logs. */
 const char *registry_state_name(enum reg_state state);

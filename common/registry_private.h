@@ -41,4 +41,15 @@ int	reg_run(struct registry *reg, const char *op, u_int32_t txn_flags,
 /* registry_env - the environment of an open registry (same process only) */
 DB_ENV *registry_env(struct registry *reg);
 
+/*
+ * registry_db_open - open database file, one of those registry_setup()
+ * makes, in the environment of reg (same process only): the handle, or
+ * NULL with *error_r
+ */
+DB     *registry_db_open(struct registry *reg, const char *file,
+	    const char **error_r);
+
+/* registry_db_close - close a handle (NULL: none), logging a failure */
+void	registry_db_close(DB *db, const char *file);
+
 #endif

@@ -286,6 +286,22 @@ read_reply(struct smtp_client *c, struct smtp_client_result *res)
 	return (0);
 }
 
+/*
+ * rcpt_reply - read one RCPT reply into *rcpt (and *fail), counting a 2xx
+ * into *accepted; -1 when the session broke (*fail says why)
+ */
+static int
+rcpt_reply(struct smtp_client *c, struct smtp_client_result *rcpt,
+    struct smtp_client_result *fail, int *accepted)
+{
+	if (read_reply(c, fail) < 0)
+		return (-1);
+	*rcpt = *fail;
+	if (fail->code / 100 == 2)
+		(*accepted)++;
+	return (0);
+}
+
 /* ehlo - EHLO, or HELO when EHLO is refused; 0 on 250 */
 static int
 ehlo(struct smtp_client *c, struct smtp_client_result *res, int helo_ok)
@@ -496,11 +512,8 @@ smtp_client_send(struct smtp_client *c, const struct smtp_client_msg *msg,
 			goto io_failed;
 		if (pipelining)
 			continue;
-		if (read_reply(c, &fail) < 0)
+		if (rcpt_reply(c, &rcpt_res[i], &fail, &accepted) < 0)
 			goto io_failed;
-		rcpt_res[i] = fail;
-		if (fail.code / 100 == 2)
-			accepted++;
 	}
 	if (pipelining) {
 		if (command(c, "DATA", &fail) < 0 || read_reply(c, res) < 0)
@@ -509,11 +522,8 @@ smtp_client_send(struct smtp_client *c, const struct smtp_client_msg *msg,
 		for (i = 0; i < msg->rcpt_count; i++) {
 			if (unsent[i])
 				continue;
-			if (read_reply(c, &fail) < 0)
+			if (rcpt_reply(c, &rcpt_res[i], &fail, &accepted) < 0)
 				goto io_failed;
-			rcpt_res[i] = fail;
-			if (fail.code / 100 == 2)
-				accepted++;
 		}
 		if (read_reply(c, &fail) < 0)
 			goto io_failed;

@@ -16,6 +16,7 @@
 
 #include "smtp_parse.h"
 #include "strnum.h"
+#include "utf8.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -99,63 +100,6 @@ prefix_ieq(const char *s, size_t len, const char *w)
 	size_t n = strlen(w);
 
 	return (len >= n && mem_ieq(s, n, w));
-}
-
-/*
- * utf8_len - length of the well-formed UTF-8 sequence of a non-ASCII
- * character at p (n bytes available), or 0: no overlong forms, no
- * surrogates, nothing above U+10FFFF (RFC 3629).
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t want, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		want = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		want = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		want = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return (0);
-	if (n < want)
-		return (0);
-	/* only the second byte has the narrowed range */
-	if (p[1] < lo || p[1] > hi)
-		return (0);
-	for (i = 2; i < want; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return (0);
-	return (want);
-}
-
-/* utf8_valid - is the whole of s[0..n) UTF-8 (ASCII included)? */
-static int
-utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((k = utf8_len(p + i, n - i)) == 0)
-			return (0);
-		i += k;
-	}
-	return (1);
 }
 
 /*
@@ -472,7 +416,7 @@ take_8bit(struct cursor *cur)
 {
 	size_t n;
 
-	n = utf8_len((const unsigned char *)cur->s + cur->pos,
+	n = utf8_char_len((const unsigned char *)cur->s + cur->pos,
 	    cur->len - cur->pos);
 	cur->eightbit = 1;
 	if (n == 0) {

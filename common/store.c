@@ -47,7 +47,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +57,8 @@
 
 #include <db.h>
 
+#include "errbuf.h"
+#include "fdio.h"
 #include "ipc.h"
 #include "mem.h"
 #include "msg.h"
@@ -171,25 +172,10 @@ static const struct {
 	{ 'T', STORE_FLAG_DELETED },
 };
 
-/* st_error - format an error text into the static buffer */
-static const char *st_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static const char *
-st_error(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(store_errbuf, sizeof(store_errbuf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return ("store error (unprintable)");
-	if ((size_t)n >= sizeof(store_errbuf))
-		memcpy(store_errbuf + sizeof(store_errbuf) - 4, "...", 4);
-	return (store_errbuf);
-}
+/* ST_ERROR - format an error text into the static buffer, return it */
+#define ST_ERROR(...) \
+	errbuf_format(store_errbuf, sizeof(store_errbuf), \
+	    "store error (unprintable)", __VA_ARGS__)
 
 /* st_crash - the test hook: die at step n if asked to */
 static void
@@ -229,12 +215,12 @@ st_fsync_dir(const char *dir, const char **error_r)
 	int fd, ret;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		*error_r = st_error("open %s: %s", dir, strerror(errno));
+		*error_r = ST_ERROR("open %s: %s", dir, strerror(errno));
 		return (-1);
 	}
 	ret = fsync(fd);
 	if (ret < 0)
-		*error_r = st_error("fsync %s: %s", dir, strerror(errno));
+		*error_r = ST_ERROR("fsync %s: %s", dir, strerror(errno));
 	(void)close(fd);
 	return (ret);
 }
@@ -252,7 +238,7 @@ st_mkdir(const char *dir, int *made, const char **error_r)
 	}
 	if (errno == EEXIST)
 		return (0);
-	*error_r = st_error("mkdir %s: %s", dir, strerror(errno));
+	*error_r = ST_ERROR("mkdir %s: %s", dir, strerror(errno));
 	return (-1);
 }
 
@@ -301,7 +287,7 @@ st_maildir_make(struct store *st, const struct st_box *b,
 			made = 1;
 			(void)close(fd);
 		} else if (errno != EEXIST) {
-			*error_r = st_error("create %s: %s", p,
+			*error_r = ST_ERROR("create %s: %s", p,
 			    strerror(errno));
 			free(p);
 			return (-1);
@@ -381,19 +367,19 @@ st_box_init(struct store *st, const char *user, const char *folder,
 	if (user == NULL)
 		user = "";
 	if (name_address_check(user, &why) < 0) {
-		*error_r = st_error("bad user address '%s': %s",
+		*error_r = ST_ERROR("bad user address '%s': %s",
 		    log_safe(user), why);
 		return (-1);
 	}
 	if (name_normalize(user, b->user, sizeof(b->user)) < 0 ||
 	    name_split(b->user, local, sizeof(local), domain,
 	    sizeof(domain)) < 0) {
-		*error_r = st_error("bad user address '%s': too long",
+		*error_r = ST_ERROR("bad user address '%s': too long",
 		    log_safe(user));
 		return (-1);
 	}
 	if (store_folder_check(folder, &why) < 0) {
-		*error_r = st_error("bad folder name '%s': %s",
+		*error_r = ST_ERROR("bad folder name '%s': %s",
 		    log_safe(folder), why);
 		return (-1);
 	}
@@ -487,7 +473,7 @@ st_parse(const char *what, const DBT *data, struct ipc_msg *msg,
 	if (ipc_parse(data->data, data->size, &store_limits, msg, &used,
 	    &why) != IPC_PARSE_OK || used != data->size) {
 		ipc_msg_clear(msg);
-		*error_r = st_error("store: %s: malformed record: %s", what,
+		*error_r = ST_ERROR("store: %s: malformed record: %s", what,
 		    why);
 		return (-1);
 	}
@@ -495,13 +481,13 @@ st_parse(const char *what, const DBT *data, struct ipc_msg *msg,
 	    strnum_u64_n(v, (dot = strchr(v, '.')) != NULL ?
 	    (size_t)(dot - v) : strlen(v), 1, UINT32_MAX, &major) < 0) {
 		ipc_msg_clear(msg);
-		*error_r = st_error("store: %s: malformed record: bad or no "
+		*error_r = ST_ERROR("store: %s: malformed record: bad or no "
 		    "format version", what);
 		return (-1);
 	}
 	if (major > STORE_FORMAT_VERSION) {
 		ipc_msg_clear(msg);
-		*error_r = st_error("store: %s: record format %s is newer "
+		*error_r = ST_ERROR("store: %s: record format %s is newer "
 		    "than this program understands (%d)", what, log_safe(v),
 		    STORE_FORMAT_VERSION);
 		return (-1);
@@ -645,7 +631,7 @@ st_msg_decode(const DBT *data, uint32_t uid, uint32_t uidvalidity,
 	    st_num(&msg, "modseq", UINT64_MAX, &m->modseq) < 0;
 	if (bad) {
 		ipc_msg_clear(&msg);
-		*error_r = st_error("store: message %u: malformed record: "
+		*error_r = ST_ERROR("store: message %u: malformed record: "
 		    "bad field", uid);
 		return (-1);
 	}
@@ -731,6 +717,42 @@ st_mbox_put(struct store *st, DB_TXN *txn, const struct st_box *b,
 	return (st->mailboxes->put(st->mailboxes, txn, &k, &d, 0));
 }
 
+/*
+ * st_mbox_lock - read an open mailbox's record for update into rec: 0,
+ * REG_FAIL when the index was rebuilt since the mailbox was opened, or an
+ * error
+ */
+static int
+st_mbox_lock(struct store_mailbox *mb, DB_TXN *txn, struct st_mbox *rec,
+    const char **error_r)
+{
+	int ret;
+
+	if ((ret = st_mbox_read(mb->st, txn, &mb->box, DB_RMW, rec,
+	    error_r)) < 0)
+		return (ret);
+	if (ret == 0 || rec->id != mb->rec.id) {
+		*error_r = "store: index was rebuilt, reopen the mailbox";
+		return (REG_FAIL);
+	}
+	return (0);
+}
+
+/* st_mbox_update - if changed, write rec and make it the mailbox's */
+static int
+st_mbox_update(struct store_mailbox *mb, DB_TXN *txn,
+    const struct st_mbox *rec, int changed, const char **error_r)
+{
+	int ret;
+
+	if (!changed)
+		return (0);
+	if ((ret = st_mbox_put(mb->st, txn, &mb->box, rec, error_r)) != 0)
+		return (ret);
+	mb->rec = *rec;
+	return (0);
+}
+
 /* st_msg_put - write a message record */
 static int
 st_msg_put(struct store *st, DB_TXN *txn, const struct st_mbox *mb,
@@ -781,6 +803,65 @@ st_msg_del(struct store *st, DB_TXN *txn, uint64_t id, uint32_t uid)
 	st_dbt(&k, key, sizeof(key));
 	ret = st->messages->del(st->messages, txn, &k, 0);
 	return (ret == DB_NOTFOUND ? 0 : ret);
+}
+
+/*
+ * st_batch_next - the next message of uids[*i..to) still in the index,
+ * read for update into m, *i moved past it: 1, 0 when none is left, or an
+ * error
+ */
+static int
+st_batch_next(struct store_mailbox *mb, DB_TXN *txn,
+    const struct st_mbox *rec, const uint32_t *uids, size_t *i, size_t to,
+    struct store_msg *m, const char **error_r)
+{
+	int ret;
+
+	while (*i < to)
+		if ((ret = st_msg_read(mb->st, txn, rec, uids[(*i)++], DB_RMW,
+		    m, error_r)) != 0)
+			return (ret);
+	return (0);
+}
+
+/*
+ * st_msg_same - read entry e's message record for update into m: 1 when it
+ * still names e's file, 0 when it is gone or names another one (m left
+ * empty), or an error
+ */
+static int
+st_msg_same(struct store *st, DB_TXN *txn, const struct st_mbox *mb,
+    const struct store_msg *e, struct store_msg *m, const char **error_r)
+{
+	int ret;
+
+	if ((ret = st_msg_read(st, txn, mb, e->uid, DB_RMW, m,
+	    error_r)) <= 0)
+		return (ret);
+	if (strcmp(m->file, e->file) != 0) {
+		store_msg_clear(m);
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * st_msg_drop - delete message m's record and take it off the mailbox
+ * record's counters: 0 or an error (counters then unchanged)
+ */
+static int
+st_msg_drop(struct store *st, DB_TXN *txn, struct st_mbox *mb,
+    const struct store_msg *m)
+{
+	int ret;
+
+	if ((ret = st_msg_del(st, txn, mb->id, m->uid)) != 0)
+		return (ret);
+	mb->count -= mb->count > 0;
+	mb->size -= m->size <= mb->size ? m->size : mb->size;
+	mb->vsize -= m->vsize <= mb->vsize ? m->vsize : mb->vsize;
+	mb->modseq++;
+	return (0);
 }
 
 /*
@@ -907,29 +988,6 @@ st_hostname(char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-/* st_db_open - open one of the index databases (made by registry_setup) */
-static DB *
-st_db_open(DB_ENV *env, const char *file, const char **error_r)
-{
-	DB *db;
-	int ret;
-
-	if ((ret = db_create(&db, env, 0)) != 0) {
-		*error_r = st_error("store: db_create %s: %s", file,
-		    db_strerror(ret));
-		return (NULL);
-	}
-	if ((ret = db->open(db, NULL, file, NULL, DB_BTREE, DB_AUTO_COMMIT,
-	    0660)) != 0) {
-		*error_r = st_error("store: open %s: %s%s", file,
-		    db_strerror(ret), ret == ENOENT ?
-		    " (the registry has not been set up)" : "");
-		(void)db->close(db, 0);
-		return (NULL);
-	}
-	return (db);
-}
-
 /* st_spool_clean - remove spool files older than STORE_TMP_MAX_AGE */
 static void
 st_spool_clean(struct store *st)
@@ -969,12 +1027,12 @@ store_open(struct registry *reg, const char *mail_dir, const char **error_r)
 		return (NULL);
 	}
 	if (stat(mail_dir, &sb) < 0) {
-		*error_r = st_error("store: mail_dir %s: %s", mail_dir,
+		*error_r = ST_ERROR("store: mail_dir %s: %s", mail_dir,
 		    strerror(errno));
 		return (NULL);
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		*error_r = st_error("store: mail_dir %s: not a directory",
+		*error_r = ST_ERROR("store: mail_dir %s: not a directory",
 		    mail_dir);
 		return (NULL);
 	}
@@ -988,10 +1046,10 @@ store_open(struct registry *reg, const char *mail_dir, const char **error_r)
 	if ((crash = getenv("STORE_TEST_CRASH_AT")) != NULL &&
 	    strnum_u64(crash, 1, 100, &n) == 0)
 		st->crash_at = (int)n;
-	if ((st->mailboxes = st_db_open(registry_env(reg),
-	    REG_MAILBOXES_FILE, error_r)) == NULL ||
-	    (st->messages = st_db_open(registry_env(reg),
-	    REG_MESSAGES_FILE, error_r)) == NULL ||
+	if ((st->mailboxes = registry_db_open(reg, REG_MAILBOXES_FILE,
+	    error_r)) == NULL ||
+	    (st->messages = registry_db_open(reg, REG_MESSAGES_FILE,
+	    error_r)) == NULL ||
 	    st_mkdir(st->spool_dir, &made, error_r) < 0 ||
 	    (made && st_fsync_dir(st->mail_dir, error_r) < 0)) {
 		store_close(&st);
@@ -1006,21 +1064,14 @@ void
 store_close(struct store **stp)
 {
 	struct store *st = *stp;
-	int ret;
 
 	if (st == NULL)
 		return;
 	*stp = NULL;
 	/* handles inherited across fork belong to the parent */
 	if (st->pid == getpid()) {
-		if (st->messages != NULL &&
-		    (ret = st->messages->close(st->messages, 0)) != 0)
-			msg_warn("store: close %s: %s", REG_MESSAGES_FILE,
-			    db_strerror(ret));
-		if (st->mailboxes != NULL &&
-		    (ret = st->mailboxes->close(st->mailboxes, 0)) != 0)
-			msg_warn("store: close %s: %s", REG_MAILBOXES_FILE,
-			    db_strerror(ret));
+		registry_db_close(st->messages, REG_MESSAGES_FILE);
+		registry_db_close(st->mailboxes, REG_MAILBOXES_FILE);
 	}
 	sbuf_free(&st->rec);
 	free(st->spool_dir);
@@ -1071,7 +1122,7 @@ st_vsize(int fd, const char *path, uint64_t *size_r, uint64_t *vsize_r,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			*error_r = st_error("read %s: %s", path,
+			*error_r = ST_ERROR("read %s: %s", path,
 			    strerror(errno));
 			return (-1);
 		}
@@ -1116,7 +1167,7 @@ store_delivery_begin(struct store *st, const char **error_r)
 	d->fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 	    STORE_FILE_MODE);
 	if (d->fd < 0) {
-		*error_r = st_error("store: create %s: %s", d->path,
+		*error_r = ST_ERROR("store: create %s: %s", d->path,
 		    strerror(errno));
 		store_delivery_free(&d);
 		return (NULL);
@@ -1135,7 +1186,7 @@ store_delivery_begin_file(struct store *st, const char *path,
 
 	st_check_pid(st);
 	if (path == NULL || stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		*error_r = st_error("store: %s: not a readable file",
+		*error_r = ST_ERROR("store: %s: not a readable file",
 		    path != NULL ? path : "(null)");
 		return (NULL);
 	}
@@ -1219,7 +1270,7 @@ st_deliver_body(struct registry *reg, DB_TXN *txn, void *ctx,
 			return (ret);
 		if (o->want_uid != 0) {
 			if (o->want_uid < mb.uidnext) {
-				*error_r = st_error("store: %s: UID %u is "
+				*error_r = ST_ERROR("store: %s: UID %u is "
 				    "below UIDNEXT %u", r->box.folder,
 				    o->want_uid, mb.uidnext);
 				return (REG_FAIL);
@@ -1227,7 +1278,7 @@ st_deliver_body(struct registry *reg, DB_TXN *txn, void *ctx,
 			mb.uidnext = o->want_uid;
 		}
 		if (mb.uidnext == UINT32_MAX) {
-			*error_r = st_error("store: %s: out of UIDs",
+			*error_r = ST_ERROR("store: %s: out of UIDs",
 			    r->box.folder);
 			return (REG_FAIL);
 		}
@@ -1296,23 +1347,23 @@ static int
 st_link(const char *src, const char *dst, const char **error_r)
 {
 	char buf[65536];
-	ssize_t n, w, off;
+	ssize_t n;
 	int in, out;
 
 	if (link(src, dst) == 0)
 		return (0);
 	if (errno != EXDEV) {
-		*error_r = st_error("link %s to %s: %s", src, dst,
+		*error_r = ST_ERROR("link %s to %s: %s", src, dst,
 		    strerror(errno));
 		return (-1);
 	}
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
-		*error_r = st_error("open %s: %s", src, strerror(errno));
+		*error_r = ST_ERROR("open %s: %s", src, strerror(errno));
 		return (-1);
 	}
 	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    STORE_FILE_MODE)) < 0) {
-		*error_r = st_error("create %s: %s", dst, strerror(errno));
+		*error_r = ST_ERROR("create %s: %s", dst, strerror(errno));
 		(void)close(in);
 		return (-1);
 	}
@@ -1320,30 +1371,23 @@ st_link(const char *src, const char *dst, const char **error_r)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			*error_r = st_error("read %s: %s", src,
+			*error_r = ST_ERROR("read %s: %s", src,
 			    strerror(errno));
 			goto fail;
 		}
-		for (off = 0; off < n; off += w) {
-			w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w < 0) {
-				*error_r = st_error("write %s: %s", dst,
-				    strerror(errno));
-				goto fail;
-			}
+		if (fdio_write_all(out, buf, (size_t)n) < 0) {
+			*error_r = ST_ERROR("write %s: %s", dst,
+			    strerror(errno));
+			goto fail;
 		}
 	}
 	if (fsync(out) < 0) {
-		*error_r = st_error("fsync %s: %s", dst, strerror(errno));
+		*error_r = ST_ERROR("fsync %s: %s", dst, strerror(errno));
 		goto fail;
 	}
 	(void)close(in);
 	if (close(out) < 0) {
-		*error_r = st_error("close %s: %s", dst, strerror(errno));
+		*error_r = ST_ERROR("close %s: %s", dst, strerror(errno));
 		(void)unlink(dst);
 		return (-1);
 	}
@@ -1371,7 +1415,7 @@ st_roll_forward(const char *dir, const char *name, const char **error_r)
 
 	if (rename(from, to) < 0 && (errno != ENOENT ||
 	    stat(to, &sb) < 0)) {
-		*error_r = st_error("rename %s to %s: %s", from, to,
+		*error_r = ST_ERROR("rename %s to %s: %s", from, to,
 		    strerror(errno));
 		ret = -1;
 	}
@@ -1428,12 +1472,12 @@ store_delivery_commit(struct store_delivery *d,
 	/* 1. the file, on disk */
 	fd = d->fd;
 	if (fd < 0 && (fd = open(d->path, O_RDONLY | O_CLOEXEC)) < 0) {
-		*error_r = st_error("store: open %s: %s", d->path,
+		*error_r = ST_ERROR("store: open %s: %s", d->path,
 		    strerror(errno));
 		return (-1);
 	}
 	if (d->own_file && fsync(fd) < 0) {
-		*error_r = st_error("store: fsync %s: %s", d->path,
+		*error_r = ST_ERROR("store: fsync %s: %s", d->path,
 		    strerror(errno));
 		goto out_fd;
 	}
@@ -1458,7 +1502,7 @@ store_delivery_commit(struct store_delivery *d,
 			goto out_links;
 		p = st_path3(r->box.dir, "tmp", d->name);
 		if (st_link(d->path, p, &why) < 0) {
-			*error_r = st_error("store: %s", why);
+			*error_r = ST_ERROR("store: %s", why);
 			free(p);
 			goto out_links;
 		}
@@ -1584,25 +1628,17 @@ store_append(struct store *st, const char *user, const char *folder,
     uint32_t *uidvalidity_r, uint32_t *uid_r, const char **error_r)
 {
 	struct store_delivery *d;
-	const char *p = data;
-	size_t off;
-	ssize_t w;
 	int ret = -1;
 
 	if ((d = store_delivery_begin(st, error_r)) == NULL)
 		return (-1);
 	if (store_delivery_add(d, user, folder, error_r) < 0)
 		goto out;
-	for (off = 0; off < n; off += (size_t)w)
-		if ((w = write(d->fd, p + off, n - off)) < 0) {
-			if (errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			*error_r = st_error("store: write %s: %s", d->path,
-			    strerror(errno));
-			goto out;
-		}
+	if (fdio_write_all(d->fd, data, n) < 0) {
+		*error_r = ST_ERROR("store: write %s: %s", d->path,
+		    strerror(errno));
+		goto out;
+	}
 	if (store_delivery_commit(d, meta, error_r) < 0)
 		goto out;
 	(void)store_delivery_uid(d, 0, uidvalidity_r, uid_r);
@@ -1696,7 +1732,7 @@ store_quota_check(struct store *st, const char *user, uint64_t size,
 	if ((ret = registry_user_get(st->reg, user, &u, error_r)) < 0)
 		return (-1);
 	if (ret == 0) {
-		*error_r = st_error("store: quota: no such user: %s",
+		*error_r = ST_ERROR("store: quota: no such user: %s",
 		    log_safe(user));
 		return (-1);
 	}
@@ -2049,7 +2085,7 @@ st_readdir(const char *dir, const char *sub, char ***names, size_t *n,
 			free(p);
 			return (0);
 		}
-		*error_r = st_error("store: opendir %s: %s", p,
+		*error_r = ST_ERROR("store: opendir %s: %s", p,
 		    strerror(errno));
 		free(p);
 		return (-1);
@@ -2249,18 +2285,17 @@ st_apply_body(struct registry *reg, DB_TXN *txn, void *ctx,
 			changed = 1;
 			break;
 		case ST_OP_MOVE:
-			if ((ret = st_msg_read(st, txn, &rec, n->e->uid,
-			    DB_RMW, &m, error_r)) < 0)
-				return (ret);
-			if (ret == 0)
+			if ((ret = st_msg_same(st, txn, &rec, n->e, &m,
+			    error_r)) <= 0) {
+				if (ret < 0)
+					return (ret);
 				continue;
-			if (strcmp(m.file, n->e->file) == 0) {
-				free(m.file);
-				m.file = xstrdup(n->moved->name);
-				ret = st_msg_put(st, txn, &rec, &m, error_r);
 			}
+			free(m.file);
+			m.file = xstrdup(n->moved->name);
+			ret = st_msg_put(st, txn, &rec, &m, error_r);
 			store_msg_clear(&m);
-			if (ret != 0 && ret != 1)
+			if (ret != 0)
 				return (ret);
 			break;
 		case ST_OP_EXPUNGE:
@@ -2272,26 +2307,17 @@ st_apply_body(struct registry *reg, DB_TXN *txn, void *ctx,
 			free(tmpname);
 			if (ret)
 				continue;
-			if ((ret = st_msg_read(st, txn, &rec, n->e->uid,
-			    DB_RMW, &m, error_r)) < 0)
-				return (ret);
-			if (ret == 0)
-				continue;
-			if (strcmp(m.file, n->e->file) == 0) {
-				if ((ret = st_msg_del(st, txn, rec.id,
-				    m.uid)) != 0) {
-					store_msg_clear(&m);
+			if ((ret = st_msg_same(st, txn, &rec, n->e, &m,
+			    error_r)) <= 0) {
+				if (ret < 0)
 					return (ret);
-				}
-				rec.count -= rec.count > 0;
-				rec.size -= m.size <= rec.size ? m.size :
-				    rec.size;
-				rec.vsize -= m.vsize <= rec.vsize ? m.vsize :
-				    rec.vsize;
-				rec.modseq++;
-				changed = 1;
+				continue;
 			}
+			ret = st_msg_drop(st, txn, &rec, &m);
 			store_msg_clear(&m);
+			if (ret != 0)
+				return (ret);
+			changed = 1;
 			break;
 		}
 	}
@@ -2579,7 +2605,7 @@ store_mailbox_open(struct store *st, const char *user, const char *folder,
 		if (st_maildir_make(st, &mb->box, error_r) < 0)
 			goto fail;
 	} else if (stat(mb->box.dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		*error_r = st_error("no such folder: %s",
+		*error_r = ST_ERROR("no such folder: %s",
 		    log_safe(mb->box.folder));
 		if (notfound_r != NULL)
 			*notfound_r = 1;
@@ -2644,7 +2670,7 @@ st_refresh(struct store_mailbox *mb, const char **error_r)
 	if ((ret = st_mbox_get(mb->st, &mb->box, 0, &rec, error_r)) < 0)
 		return (-1);
 	if (ret == 0 || rec.id != mb->rec.id) {
-		*error_r = st_error("store: %s: index was rebuilt, reopen "
+		*error_r = ST_ERROR("store: %s: index was rebuilt, reopen "
 		    "the mailbox", log_safe(mb->box.folder));
 		return (-1);
 	}
@@ -2679,13 +2705,8 @@ st_uv_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	int ret;
 
 	(void)reg;
-	if ((ret = st_mbox_read(o->mb->st, txn, &o->mb->box, DB_RMW, &rec,
-	    error_r)) < 0)
+	if ((ret = st_mbox_lock(o->mb, txn, &rec, error_r)) != 0)
 		return (ret);
-	if (ret == 0 || rec.id != o->mb->rec.id) {
-		*error_r = "store: index was rebuilt, reopen the mailbox";
-		return (REG_FAIL);
-	}
 	if (rec.count != 0 || rec.uidnext != 1) {
 		*error_r = "store: UIDVALIDITY can only be set on an empty, "
 		    "unused mailbox";
@@ -2693,11 +2714,7 @@ st_uv_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	}
 	rec.uidvalidity = o->uidvalidity;
 	rec.modseq++;
-	if ((ret = st_mbox_put(o->mb->st, txn, &o->mb->box, &rec,
-	    error_r)) != 0)
-		return (ret);
-	o->mb->rec = rec;
-	return (0);
+	return (st_mbox_update(o->mb, txn, &rec, 1, error_r));
 }
 
 /* store_mailbox_set_uidvalidity - for migration into an empty mailbox */
@@ -2797,19 +2814,19 @@ store_msg_open(struct store_mailbox *mb, uint32_t uid, const char **error_r)
 
 	if ((ret = store_msg_get(mb, uid, &m, error_r)) <= 0) {
 		if (ret == 0)
-			*error_r = st_error("store: no message with UID %u",
+			*error_r = ST_ERROR("store: no message with UID %u",
 			    uid);
 		return (-1);
 	}
 	if ((p = st_msg_file(mb, &m)) == NULL) {
-		*error_r = st_error("store: message %u: file %s is gone", uid,
+		*error_r = ST_ERROR("store: message %u: file %s is gone", uid,
 		    log_safe(m.file));
 		store_msg_clear(&m);
 		return (-1);
 	}
 	store_msg_clear(&m);
 	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		*error_r = st_error("store: open %s: %s", p, strerror(errno));
+		*error_r = ST_ERROR("store: open %s: %s", p, strerror(errno));
 	free(p);
 	return (fd);
 }
@@ -2825,14 +2842,14 @@ store_msg_path(struct store_mailbox *mb, uint32_t uid, char *buf,
 
 	if ((ret = store_msg_get(mb, uid, &m, error_r)) <= 0) {
 		if (ret == 0)
-			*error_r = st_error("store: no message with UID %u",
+			*error_r = ST_ERROR("store: no message with UID %u",
 			    uid);
 		return (-1);
 	}
 	p = st_msg_file(mb, &m);
 	store_msg_clear(&m);
 	if (p == NULL) {
-		*error_r = st_error("store: message %u: file is gone", uid);
+		*error_r = ST_ERROR("store: message %u: file is gone", uid);
 		return (-1);
 	}
 	if (strlen(p) >= size) {
@@ -2956,19 +2973,11 @@ st_flags_body(struct registry *reg, DB_TXN *txn, void *ctx,
 
 	(void)reg;
 	o->nfailed = o->failed_start;
-	if ((ret = st_mbox_read(mb->st, txn, &mb->box, DB_RMW, &rec,
-	    error_r)) < 0)
+	if ((ret = st_mbox_lock(mb, txn, &rec, error_r)) != 0)
 		return (ret);
-	if (ret == 0 || rec.id != mb->rec.id) {
-		*error_r = "store: index was rebuilt, reopen the mailbox";
-		return (REG_FAIL);
-	}
-	for (i = o->from; i < o->to; i++) {
-		if ((ret = st_msg_read(mb->st, txn, &rec, o->uids[i], DB_RMW,
-		    &m, error_r)) < 0)
-			return (ret);
-		if (ret == 0)
-			continue;
+	i = o->from;
+	while ((ret = st_batch_next(mb, txn, &rec, o->uids, &i, o->to, &m,
+	    error_r)) > 0) {
 		switch (o->op) {
 		case STORE_FLAGS_SET:
 			nf = o->flags;
@@ -3007,12 +3016,9 @@ st_flags_body(struct registry *reg, DB_TXN *txn, void *ctx,
 			return (ret);
 		changed = 1;
 	}
-	if (changed && (ret = st_mbox_put(mb->st, txn, &mb->box, &rec,
-	    error_r)) != 0)
+	if (ret < 0)
 		return (ret);
-	if (changed)
-		mb->rec = rec;
-	return (0);
+	return (st_mbox_update(mb, txn, &rec, changed, error_r));
 }
 
 /* store_msg_flags - change flags and keywords */
@@ -3082,7 +3088,7 @@ st_uidl_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	    &m, error_r)) < 0)
 		return (ret);
 	if (ret == 0) {
-		*error_r = st_error("store: no message with UID %u", o->uid);
+		*error_r = ST_ERROR("store: no message with UID %u", o->uid);
 		return (REG_FAIL);
 	}
 	free(m.uidl);
@@ -3138,38 +3144,20 @@ st_expunge_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	int ret, changed = 0;
 
 	(void)reg;
-	if ((ret = st_mbox_read(mb->st, txn, &mb->box, DB_RMW, &rec,
-	    error_r)) < 0)
+	if ((ret = st_mbox_lock(mb, txn, &rec, error_r)) != 0)
 		return (ret);
-	if (ret == 0 || rec.id != mb->rec.id) {
-		*error_r = "store: index was rebuilt, reopen the mailbox";
-		return (REG_FAIL);
-	}
-	for (i = o->from; i < o->to; i++) {
-		if ((ret = st_msg_read(mb->st, txn, &rec, o->uids[i], DB_RMW,
-		    &m, error_r)) < 0)
-			return (ret);
-		if (ret == 0)
-			continue;
-		ret = st_msg_del(mb->st, txn, rec.id, m.uid);
-		if (ret == 0) {
-			rec.count -= rec.count > 0;
-			rec.size -= m.size <= rec.size ? m.size : rec.size;
-			rec.vsize -= m.vsize <= rec.vsize ? m.vsize :
-			    rec.vsize;
-			rec.modseq++;
-			changed = 1;
-		}
+	i = o->from;
+	while ((ret = st_batch_next(mb, txn, &rec, o->uids, &i, o->to, &m,
+	    error_r)) > 0) {
+		ret = st_msg_drop(mb->st, txn, &rec, &m);
 		store_msg_clear(&m);
 		if (ret != 0)
 			return (ret);
+		changed = 1;
 	}
-	if (changed && (ret = st_mbox_put(mb->st, txn, &mb->box, &rec,
-	    error_r)) != 0)
+	if (ret < 0)
 		return (ret);
-	if (changed)
-		mb->rec = rec;
-	return (0);
+	return (st_mbox_update(mb, txn, &rec, changed, error_r));
 }
 
 /* st_unlink_msg - remove a message's file (and a tmp/ twin); 0 or -1 */
@@ -3187,14 +3175,14 @@ st_unlink_msg(struct store_mailbox *mb, const struct store_msg *m,
 	/* tmp/ first: a roll-forward must not bring it back */
 	p = st_path3(mb->box.dir, "tmp", b);
 	if (unlink(p) < 0 && errno != ENOENT) {
-		*error_r = st_error("store: unlink %s: %s", p,
+		*error_r = ST_ERROR("store: unlink %s: %s", p,
 		    strerror(errno));
 		ret = -1;
 	}
 	free(p);
 	p = st_path(mb->box.dir, m->file);
 	if (ret == 0 && unlink(p) < 0 && errno != ENOENT) {
-		*error_r = st_error("store: unlink %s: %s", p,
+		*error_r = ST_ERROR("store: unlink %s: %s", p,
 		    strerror(errno));
 		ret = -1;
 	}
@@ -3259,7 +3247,7 @@ store_mailbox_trylock(struct store_mailbox *mb, const char **error_r)
 	if (mb->lock_fd >= 0)
 		return (1);
 	if ((fd = open(mb->box.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		*error_r = st_error("store: open %s: %s", mb->box.dir,
+		*error_r = ST_ERROR("store: open %s: %s", mb->box.dir,
 		    strerror(errno));
 		return (-1);
 	}
@@ -3267,7 +3255,7 @@ store_mailbox_trylock(struct store_mailbox *mb, const char **error_r)
 		(void)close(fd);
 		if (errno == EWOULDBLOCK)
 			return (0);
-		*error_r = st_error("store: lock %s: %s", mb->box.dir,
+		*error_r = ST_ERROR("store: lock %s: %s", mb->box.dir,
 		    strerror(errno));
 		return (-1);
 	}
@@ -3384,7 +3372,7 @@ store_folder_create(struct store *st, const char *user, const char *folder,
 	if (st_box_init(st, user, folder, &b, error_r) < 0)
 		return (-1);
 	if (b.inbox || stat(b.dir, &sb) == 0) {
-		*error_r = st_error("folder exists: %s", log_safe(b.folder));
+		*error_r = ST_ERROR("folder exists: %s", log_safe(b.folder));
 		goto out;
 	}
 	if (st_maildir_make(st, &b, error_r) < 0)
@@ -3424,7 +3412,7 @@ store_folder_delete(struct store *st, const char *user, const char *folder,
 		goto out;
 	}
 	if (stat(b.dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		*error_r = st_error("no such folder: %s", log_safe(b.folder));
+		*error_r = ST_ERROR("no such folder: %s", log_safe(b.folder));
 		goto out;
 	}
 	/*
@@ -3439,7 +3427,7 @@ store_folder_delete(struct store *st, const char *user, const char *folder,
 	trash = st_path(b.userdir, name);
 	free(name);
 	if (rename(b.dir, trash) < 0) {
-		*error_r = st_error("store: rename %s: %s", b.dir,
+		*error_r = ST_ERROR("store: rename %s: %s", b.dir,
 		    strerror(errno));
 		free(trash);
 		goto out;
@@ -3521,7 +3509,7 @@ store_folder_rename(struct store *st, const char *user, const char *from,
 		goto out;
 	}
 	if (stat(bf.dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		*error_r = st_error("no such folder: %s", log_safe(bf.folder));
+		*error_r = ST_ERROR("no such folder: %s", log_safe(bf.folder));
 		goto out;
 	}
 	if (store_folder_list(st, user, &names, &nnames, error_r) < 0)
@@ -3551,7 +3539,7 @@ store_folder_rename(struct store *st, const char *user, const char *from,
 		free(nn);
 		o.n++;
 		if (stat(o.to[o.n - 1].dir, &sb) == 0) {
-			*error_r = st_error("folder exists: %s",
+			*error_r = ST_ERROR("folder exists: %s",
 			    log_safe(o.to[o.n - 1].folder));
 			goto out;
 		}
@@ -3563,7 +3551,7 @@ store_folder_rename(struct store *st, const char *user, const char *from,
 	 */
 	for (i = 0; i < o.n; i++)
 		if (rename(o.from[i].dir, o.to[i].dir) < 0) {
-			*error_r = st_error("store: rename %s: %s",
+			*error_r = ST_ERROR("store: rename %s: %s",
 			    o.from[i].dir, strerror(errno));
 			while (i-- > 0)
 				(void)rename(o.to[i].dir, o.from[i].dir);
@@ -3616,7 +3604,7 @@ store_folder_list(struct store *st, const char *user, char ***names_r,
 		st_box_free(&b);
 		if (errno == ENOENT)
 			return (0);
-		*error_r = st_error("store: opendir %s: %s", b.userdir,
+		*error_r = ST_ERROR("store: opendir %s: %s", b.userdir,
 		    strerror(errno));
 		return (-1);
 	}

@@ -14,8 +14,6 @@
 #include <stddef.h>
 
 #include "admind.h"
-#include "msg.h"
-#include "param_table.h"
 #include "registry.h"
 #include "server.h"
 
@@ -25,17 +23,8 @@ static struct registry *admind_reg;
 static void
 admind_post_drop(void *ctx)
 {
-	struct registry_opts opts;
-	const char *error;
-
 	(void)ctx;
-	opts.dir = var_registry_dir;
-	opts.cache_size = var_registry_cache_size;
-	opts.max_processes = var_registry_max_processes;
-	opts.lock_timeout = var_registry_lock_timeout;
-	if ((admind_reg = registry_open(&opts, &error)) == NULL)
-		msg_fatal("cannot open the registry in %s: %s",
-		    var_registry_dir, error);
+	admind_reg = registry_open_from_params();
 }
 
 /* admind_serve - one connection */

@@ -24,6 +24,9 @@
  * result=ok" (after the session id), with peer text through log_safe();
  * a refused peer is a warning with its uid. Passwords are hashed here,
  * wiped from the request as soon as the handler returns, and never logged.
+ * APOP secrets ("set" apop=...) are encrypted here with the key in
+ * secret_key_file (secret.h), wiped and never logged the same way; only
+ * whether a user has one ever leaves admind.
  */
 #include "config.h"
 
@@ -53,6 +56,7 @@
 #include "queue.h"
 #include "registry.h"
 #include "sbuf.h"
+#include "secret.h"
 #include "server.h"
 #include "stream.h"
 #include "strnum.h"
@@ -86,6 +90,7 @@ struct admind_cmd {
 #define CHG_QUOTA	(1u << 4)
 #define CHG_QUOTA_MSGS	(1u << 5)
 #define CHG_PASSWORD	(1u << 6)
+#define CHG_APOP	(1u << 7)
 
 struct admind_change {
 	unsigned mask;			/* CHG_* */
@@ -96,11 +101,12 @@ struct admind_change {
 	uint64_t quota_bytes;
 	uint64_t quota_messages;
 	char	password[sizeof(((struct reg_user *)0)->password)];
+	char	apop[sizeof(((struct reg_user *)0)->apop)]; /* encrypted */
 };
 
 #define DOMAIN_KEYS	"state, services, admin, postmaster, quota, " \
 			"quota_messages"
-#define USER_KEYS	"state, quota, quota_messages, password_hash"
+#define USER_KEYS	"state, quota, quota_messages, password_hash, apop"
 
 /* fail - set the answer's error text; returns -1 */
 static int __attribute__((format(printf, 2, 3)))
@@ -218,6 +224,7 @@ user_record(struct admind_req *req, const struct reg_user *u)
 	bad |= ipc_put(rec, CTL_FIELD_DOMAIN, at != NULL ? at + 1 : "");
 	bad |= ipc_put(rec, CTL_KEY_STATE, registry_state_name(u->state));
 	bad |= ipc_put(rec, CTL_FIELD_PASSWORD_SCHEME, scheme);
+	bad |= ipc_put(rec, CTL_FIELD_APOP, u->apop[0] != '\0' ? "yes" : "no");
 	bad |= ipc_put_u64(rec, CTL_KEY_QUOTA, u->quota_bytes);
 	bad |= ipc_put_u64(rec, CTL_KEY_QUOTA_MESSAGES, u->quota_messages);
 	bad |= ipc_put_u64(rec, CTL_FIELD_CREATED, epoch(u->created));
@@ -320,6 +327,42 @@ check_hash(struct admind_req *req, const char *key, const char *hash,
 }
 
 /*
+ * encrypt_apop - an APOP secret in its stored, encrypted form into buf;
+ * "" (clear) stays "". The key is read for each request, so a key the
+ * master made after admind started is found.
+ */
+static int
+encrypt_apop(struct admind_req *req, const char *plain, char *buf,
+    size_t size)
+{
+	struct secret_key key;
+	struct sbuf *out;
+	const char *why;
+	int ret = -1;
+
+	buf[0] = '\0';
+	if (*plain == '\0')
+		return (0);
+	if (strlen(plain) > SECRET_MAX)
+		return (fail(req, "bad value for %s: too long (at most %d "
+		    "bytes)", CTL_KEY_APOP, SECRET_MAX));
+	if (secret_key_load(var_secret_key_file, &key, &why) < 0)
+		return (fail(req, "cannot encrypt the APOP secret: %s", why));
+	out = sbuf_new(0);
+	if (secret_encrypt(&key, plain, out, &why) < 0)
+		fail(req, "cannot encrypt the APOP secret: %s", why);
+	else if (sbuf_len(out) >= size)
+		fail(req, "cannot encrypt the APOP secret: too long");
+	else {
+		memcpy(buf, sbuf_str(out), sbuf_len(out) + 1);
+		ret = 0;
+	}
+	sbuf_free(&out);
+	secret_key_wipe(&key);
+	return (ret);
+}
+
+/*
  * parse_set - one "key=value" into the change; domain or user keys. Each
  * refusal names the key, and the value when it helps.
  */
@@ -380,6 +423,10 @@ parse_set(struct admind_req *req, const char *set, int is_domain,
 		    sizeof(chg->password)) < 0)
 			return (-1);
 		chg->mask |= CHG_PASSWORD;
+	} else if (!is_domain && strcmp(key, CTL_KEY_APOP) == 0) {
+		if (encrypt_apop(req, value, chg->apop, sizeof(chg->apop)) < 0)
+			return (-1);
+		chg->mask |= CHG_APOP;
 	} else if (strcmp(key, CTL_ATTR_PASSWORD) == 0) {
 		return (fail(req, "key 'password' is not accepted: send the "
 		    "password by itself (estuaryctl --password-stdin)"));
@@ -435,6 +482,8 @@ apply_user(struct reg_user *u, const struct admind_change *chg)
 		u->quota_messages = chg->quota_messages;
 	if (chg->mask & CHG_PASSWORD)
 		memcpy(u->password, chg->password, sizeof(u->password));
+	if (chg->mask & CHG_APOP)
+		memcpy(u->apop, chg->apop, sizeof(u->apop));
 }
 
 /* edit_domain - registry_domain_update()'s callback */
@@ -1181,7 +1230,7 @@ static const struct admind_cmd admind_cmds[] = {
 	{ NULL, NULL, NULL },
 };
 
-/* wipe_secrets - zero every password value of a received request */
+/* wipe_secrets - zero every password and APOP secret of a request */
 static void
 wipe_secrets(const struct ipc_msg *msg)
 {
@@ -1194,7 +1243,10 @@ wipe_secrets(const struct ipc_msg *msg)
 	 * offers a way to clear them.
 	 */
 	for (i = 0; i < msg->count; i++)
-		if (strcmp(msg->attrs[i].name, CTL_ATTR_PASSWORD) == 0)
+		if (strcmp(msg->attrs[i].name, CTL_ATTR_PASSWORD) == 0
+		    || (strcmp(msg->attrs[i].name, CTL_ATTR_SET) == 0
+		    && strncmp(msg->attrs[i].value, CTL_KEY_APOP "=",
+		    sizeof(CTL_KEY_APOP)) == 0))
 			explicit_bzero((char *)msg->attrs[i].value,
 			    msg->attrs[i].value_len);
 }

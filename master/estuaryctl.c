@@ -64,6 +64,7 @@ enum field_type {
 	F_DURATION,			/* seconds, shown as 1h2m3s */
 	F_LIST,				/* "a,b,c" (or "none"), a JSON array */
 	F_MULTI,			/* a repeated attribute, a JSON array */
+	F_BOOL,				/* "yes" or "no", a JSON boolean */
 };
 
 struct field {
@@ -93,6 +94,7 @@ static const struct field user_fields[] = {
 	{ CTL_KEY_STATE, "state", "STATE", F_STR, NULL },
 	{ CTL_FIELD_PASSWORD_SCHEME, "password_scheme", "PASSWORD", F_STR,
 	    "none" },
+	{ CTL_FIELD_APOP, "apop", NULL, F_BOOL, NULL },
 	{ CTL_KEY_QUOTA, "quota", "QUOTA", F_SIZE, "default" },
 	{ CTL_KEY_QUOTA_MESSAGES, "quota_messages", "MESSAGES", F_NUM,
 	    "default" },
@@ -723,6 +725,7 @@ fmt_field(struct sbuf *out, const struct ipc_msg *rec, const struct field *f)
 		return;
 	case F_STR:
 	case F_LIST:
+	case F_BOOL:
 		if (*v == '\0' && f->zero != NULL)
 			v = f->zero;
 		else if (*v == '\0')
@@ -778,6 +781,9 @@ json_field(struct json *j, const struct ipc_msg *rec, const struct field *f)
 		if (field_u64(rec, f, &num) < 0)
 			break;
 		json_u64(j, num);
+		return;
+	case F_BOOL:
+		json_bool(j, strcmp(v, "yes") == 0);
 		return;
 	case F_STR:
 		if (*v == '\0') {
@@ -1222,6 +1228,37 @@ find_cmd(int argc, char **argv, int *used_r)
 }
 
 /*
+ * put_apop_stdin - "apop=-": the APOP secret is one line of standard
+ * input, so it never shows in the process list. Usage errors exit 2.
+ */
+static void
+put_apop_stdin(const struct ctl_cmd *cmd, struct sbuf *req)
+{
+	char set[sizeof(CTL_KEY_APOP "=") + PASSWORD_MAX];
+	const char *error;
+	size_t klen = sizeof(CTL_KEY_APOP "=") - 1;
+	int ret;
+
+	if (ctl_batch_line > 0 || opt_password_stdin)
+		usage(cmd, "apop=- reads standard input, which already holds "
+		    "%s", ctl_batch_line > 0 ? "the commands" :
+		    "the password");
+	memcpy(set, CTL_KEY_APOP "=", klen);
+	if (read_line_fd(STDIN_FILENO, set + klen, sizeof(set) - klen,
+	    &error) < 0)
+		usage(cmd, "cannot read the APOP secret: %s",
+		    strcmp(error, "no password on standard input") == 0 ?
+		    "nothing on standard input" : error);
+	if (set[klen] == '\0')
+		usage(cmd, "empty APOP secret on standard input (apop= "
+		    "clears it)");
+	ret = ipc_put(req, CTL_ATTR_SET, set);
+	explicit_bzero(set, sizeof(set));
+	if (ret < 0)
+		usage(cmd, "APOP secret too long");
+}
+
+/*
  * build_request - the request message from the command's words: options
  * picked out (--json, --password-stdin, -a, "--" ends them), arguments
  * counted, key=value checked. Bad usage exits 2.
@@ -1276,6 +1313,11 @@ build_request(const struct ctl_cmd *cmd, int argc, char **argv)
 		    && strncmp(args[i], CTL_KEY_PASSWORD_HASH "=",
 		    sizeof(CTL_KEY_PASSWORD_HASH)) == 0)
 			opt_password_hash = 1;
+		if (i > 0 && (cmd->flags & CMD_KV)
+		    && strcmp(args[i], CTL_KEY_APOP "=-") == 0) {
+			put_apop_stdin(cmd, req);
+			continue;
+		}
 		if (ipc_put(req, i == 0 ? cmd->first_attr : cmd->rest_attr,
 		    args[i]) < 0)
 			usage(cmd, "argument too long: %.40s...", args[i]);

@@ -75,7 +75,10 @@ void	master_request_reload(void);
 void	master_request_stop(void);
 
 /* master_service.c */
-/* master_dirs_init - create the suite's directories; fatal on failure */
+/*
+ * master_dirs_init - create the suite's directories and the secret key
+ * file (secret_key_file); fatal on failure
+ */
 void	master_dirs_init(void);
 /*
  * master_services_sync - make the running services match tab (which must

@@ -72,16 +72,6 @@ checkpoint_period(void)
 
 typedef int (*helper_fn)(const struct registry_opts *, const char **);
 
-/* helper_opts - registry options from the parameters */
-static void
-helper_opts(struct registry_opts *opts)
-{
-	opts->dir = var_registry_dir;
-	opts->cache_size = var_registry_cache_size;
-	opts->max_processes = var_registry_max_processes;
-	opts->lock_timeout = var_registry_lock_timeout;
-}
-
 /* helper_fork - run fn in an unprivileged child; its pid or -1 */
 static pid_t
 helper_fork(const char *what, helper_fn fn)
@@ -106,7 +96,7 @@ helper_fork(const char *what, helper_fn fn)
 	if (privs_drop(var_mail_owner, &error) < 0)
 		msg_fatal("registry %s: %s", what, error);
 	umask(007);
-	helper_opts(&opts);
+	registry_opts_from_params(&opts);
 	if (fn(&opts, &error) < 0) {
 		msg_error("registry %s: %s", what, error);
 		_exit(1);

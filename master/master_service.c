@@ -35,6 +35,7 @@
 #include "msg.h"
 #include "param_table.h"
 #include "sbuf.h"
+#include "secret.h"
 #include "service.h"
 
 #define LISTEN_BACKLOG	128
@@ -107,6 +108,31 @@ ensure_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int fix)
 }
 
 /*
+ * master_secret_key_init - the key for stored secrets (secret.h), made
+ * before any worker runs so admind and the daemons find it: as root
+ * root:<mail_owner's group> 0640 (the workers read it, only root writes
+ * it), else ours, 0600. An existing key is kept, its owner and mode set
+ * again.
+ */
+static void
+master_secret_key_init(void)
+{
+	int root = geteuid() == 0;
+	const char *error;
+	int r;
+
+	if (*var_secret_key_file != '/')
+		msg_fatal("secret_key_file %s: not an absolute path",
+		    var_secret_key_file);
+	r = secret_key_create(var_secret_key_file, root ? 0 : (uid_t)-1,
+	    root ? master_owner_gid : (gid_t)-1, root ? 0640 : 0600, &error);
+	if (r < 0)
+		msg_fatal("%s", error);
+	if (r > 0)
+		msg_info("created the secret key %s", var_secret_key_file);
+}
+
+/*
  * master_dirs_init - the directories the suite needs. As root the
  * registry, mail and queue belong to mail_owner (the registry with its
  * group and the set-gid bit, so every file in it stays in that group) and
@@ -122,6 +148,7 @@ master_dirs_init(void)
 	ensure_dir(var_mail_dir, 0750, uid, gid, 0);
 	ensure_dir(var_queue_dir, 0750, uid, gid, 0);
 	ensure_dir(var_run_dir, 0755, 0, 0, 0);
+	master_secret_key_init();
 }
 
 /* addr_key - "inet ADDR PORT" for a socket address */

@@ -39,19 +39,12 @@ static struct server_ops relay_ops;
 static void
 relay_post_drop(void *ctx)
 {
-	struct registry_opts opts;
 	const char *error;
 	int n;
 
 	(void)ctx;
 	relay_ops.wakeup_interval = var_queue_run_delay;
-	opts.dir = var_registry_dir;
-	opts.cache_size = var_registry_cache_size;
-	opts.max_processes = var_registry_max_processes;
-	opts.lock_timeout = var_registry_lock_timeout;
-	if ((relay_ctx.reg = registry_open(&opts, &error)) == NULL)
-		msg_fatal("cannot open the registry in %s: %s",
-		    var_registry_dir, error);
+	relay_ctx.reg = registry_open_from_params();
 	if ((relay_ctx.store = store_open(relay_ctx.reg, var_mail_dir,
 	    &error)) == NULL)
 		msg_fatal("cannot open the store in %s: %s", var_mail_dir,

@@ -74,17 +74,10 @@ smtpd_pre_drop(void *ctx)
 static void
 smtpd_post_drop(void *ctx)
 {
-	struct registry_opts opts;
 	const char *error;
 
 	(void)ctx;
-	opts.dir = var_registry_dir;
-	opts.cache_size = var_registry_cache_size;
-	opts.max_processes = var_registry_max_processes;
-	opts.lock_timeout = var_registry_lock_timeout;
-	if ((smtpd_ctx.reg = registry_open(&opts, &error)) == NULL)
-		msg_fatal("cannot open the registry in %s: %s",
-		    var_registry_dir, error);
+	smtpd_ctx.reg = registry_open_from_params();
 	if ((smtpd_ctx.store = store_open(smtpd_ctx.reg, var_mail_dir,
 	    &error)) == NULL)
 		msg_fatal("cannot open the store in %s: %s", var_mail_dir,

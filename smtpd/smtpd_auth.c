@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "mem.h"
 #include "msg.h"
 #include "name.h"
@@ -41,52 +42,24 @@ smtpd_auth_offered(const struct smtpd_session *sess)
 
 /*
  * auth_verify - 1 the credentials are good, 0 they are not (*why_r says
- * why, for the log), -1 a lookup failed (try later).
+ * why, for the log), -1 a lookup failed (try later). The rules are
+ * auth.h's, shared with the other access services.
  */
 static int
 auth_verify(struct smtpd_session *sess, const char *authcid,
     const char *passwd, char *user_r, size_t user_size, const char **why_r)
 {
-	struct registry *reg = sess->ctx->reg;
-	char local[NAME_LOCAL_MAX + 1], domain[NAME_DOMAIN_MAX + 1];
-	struct reg_user *u;
-	struct reg_domain d;
-	const char *error;
-	int r, ret = 0;
-
-	if (name_address_check(authcid, &error) < 0 ||
-	    name_normalize(authcid, user_r, user_size) < 0 ||
-	    name_split(user_r, local, sizeof(local), domain,
-	    sizeof(domain)) < 0) {
-		*why_r = "malformed user name";
+	if (user_size < NAME_ADDRESS_MAX + 1)
+		msg_panic("auth_verify: user buffer too small");
+	switch (auth_login(sess->ctx->reg, authcid, passwd,
+	    REG_SVC_SUBMISSION, user_r, why_r)) {
+	case AUTH_OK:
+		return (1);
+	case AUTH_TEMPFAIL:
+		return (-1);
+	default:
 		return (0);
 	}
-	u = xmalloc(sizeof(*u));
-	if ((r = registry_user_get(reg, user_r, u, &error)) < 0) {
-		msg_warn("user lookup %s: %s", user_r, error);
-		ret = -1;
-	} else if (r == 0) {
-		*why_r = "no such user";
-	} else if (u->state != REG_STATE_ACTIVE) {
-		*why_r = "user not active";
-	} else if ((r = registry_domain_get(reg, domain, &d, &error)) < 0) {
-		msg_warn("domain lookup %s: %s", domain, error);
-		ret = -1;
-	} else if (r == 0 || d.state != REG_STATE_ACTIVE) {
-		*why_r = "domain not active";
-	} else if ((d.services & REG_SVC_SUBMISSION) == 0) {
-		*why_r = "submission not allowed for the domain";
-	} else if ((r = password_verify(passwd, u->password, &error)) < 0) {
-		msg_warn("user %s: stored password: %s", user_r, error);
-		*why_r = "unusable stored password";
-	} else if (r == 0) {
-		*why_r = "wrong password";
-	} else {
-		ret = 1;
-	}
-	explicit_bzero(u->password, sizeof(u->password));
-	free(u);
-	return (ret);
 }
 
 /*

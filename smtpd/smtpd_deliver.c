@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "mem.h"
 #include "msg.h"
 #include "param_table.h"
@@ -65,18 +66,9 @@ struct smtpd_delivery {
 static int
 out_flush(struct smtpd_delivery *dv)
 {
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < dv->out_len) {
-		n = write(dv->fd, dv->out + off, dv->out_len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			dv->error = n < 0 ? strerror(errno) : "short write";
-			return (-1);
-		}
-		off += (size_t)n;
+	if (fdio_write_all(dv->fd, dv->out, dv->out_len) < 0) {
+		dv->error = strerror(errno);
+		return (-1);
 	}
 	dv->out_len = 0;
 	return (0);

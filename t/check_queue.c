@@ -4,11 +4,11 @@
  * Envelopes are parsed from a table of good, malformed and truncated
  * texts (every prefix of a good one must fail: a half-written file is
  * never taken for a whole one), and formatted and parsed back. Entries are
- * made in a private directory under /tmp: enqueue by link and by copy,
- * read, update, lock, delete; crash leftovers (a data file without an
- * envelope, a stale temp file) are removed by queue_cleanup() while a
- * data file an enqueue still holds locked is kept; several processes
- * enqueue at once and every id is distinct and every entry whole.
+ * made in a private directory under $TMPDIR (or /tmp): enqueue by link and
+ * by copy, read, update, lock, delete; crash leftovers (a data file
+ * without an envelope, a stale temp file) are removed by queue_cleanup()
+ * while a data file an enqueue still holds locked is kept; several
+ * processes enqueue at once and every id is distinct and every entry whole.
  */
 #include "config.h"
 
@@ -26,6 +26,7 @@
 #include "mem.h"
 #include "queue.h"
 #include "sbuf.h"
+#include "tutil.h"
 
 #define GOOD \
 	"version\t1\n" \
@@ -42,22 +43,18 @@
 
 static char t_dir[64];
 
-/* t_mkdir - a fresh queue directory */
+/* setup - a fresh queue directory */
 static void
 setup(void)
 {
-	snprintf(t_dir, sizeof(t_dir), "/tmp/check_queue.XXXXXX");
-	ck_assert(mkdtemp(t_dir) != NULL);
+	tutil_dir(t_dir, sizeof(t_dir));
 }
 
 /* teardown - remove it */
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_dir);
-	(void)system(cmd);
+	tutil_rm_tree(t_dir);
 }
 
 static const struct {
@@ -227,16 +224,11 @@ t_exists(const char *sub, const char *name)
 static int
 t_count(const char *sub)
 {
-	char cmd[256];
-	FILE *fp;
-	int n = -1;
+	char path[256];
 
-	snprintf(cmd, sizeof(cmd), "ls -A '%s/%s' | wc -l", t_dir, sub);
-	fp = popen(cmd, "r");
-	ck_assert(fp != NULL);
-	ck_assert(fscanf(fp, "%d", &n) == 1);
-	pclose(fp);
-	return (n);
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s", t_dir, sub),
+	    (int)sizeof(path));
+	return (tutil_entries(path));
 }
 
 static int t_listed;
@@ -477,6 +469,7 @@ queue_suite(void)
 	suite_add_tcase(su, tc);
 
 	tc = tcase_create("files");
+	tcase_add_unchecked_fixture(tc, tutil_base_setup, tutil_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_enqueue_read_update_delete);
 	tcase_add_test(tc, test_enqueue_refused);
@@ -490,11 +483,5 @@ queue_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(queue_suite());
-	int failures;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (tutil_run(queue_suite()));
 }

@@ -20,9 +20,7 @@
 
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,67 +33,18 @@
 #include <db.h>
 
 #include "registry.h"
+#include "tutil.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-static char t_base[256];		/* per test case (unchecked fixture) */
 static char t_dir[320];			/* per test */
 static struct registry_opts t_opts;
 static struct registry *t_reg;
-
-/* t_rm - nftw() callback removing one entry */
-static int
-t_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	(void)remove(path);
-	return (0);
-}
-
-/* t_rm_tree - remove a directory and everything in it */
-static void
-t_rm_tree(const char *path)
-{
-	(void)nftw(path, t_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* t_base_setup - the test case's base directory (in the runner) */
-static void
-t_base_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if (snprintf(t_base, sizeof(t_base), "%s/check_registry.XXXXXX",
-	    tmp) >= (int)sizeof(t_base) || mkdtemp(t_base) == NULL)
-		t_base[0] = '\0';
-}
-
-/* t_base_teardown - remove the base directory, whatever the tests did */
-static void
-t_base_teardown(void)
-{
-	if (t_base[0] != '\0')
-		t_rm_tree(t_base);
-	t_base[0] = '\0';
-}
 
 /* t_dir_setup - a fresh directory and options for one test */
 static void
 t_dir_setup(void)
 {
-	ck_assert_msg(t_base[0] != '\0', "no base directory");
-	ck_assert_int_lt(snprintf(t_dir, sizeof(t_dir), "%s/t.XXXXXX",
-	    t_base), (int)sizeof(t_dir));
-	ck_assert_msg(mkdtemp(t_dir) != NULL, "mkdtemp: %s", strerror(errno));
-	memset(&t_opts, 0, sizeof(t_opts));
-	t_opts.dir = t_dir;
-	t_opts.cache_size = 4 * 1024 * 1024;
-	t_opts.max_processes = 64;
-	t_opts.lock_timeout = 10;
+	tutil_dir(t_dir, sizeof(t_dir));
+	tutil_registry_opts(&t_opts, t_dir);
 	t_reg = NULL;
 }
 
@@ -104,24 +53,7 @@ static void
 t_dir_teardown(void)
 {
 	registry_close(&t_reg);
-	t_rm_tree(t_dir);
-}
-
-/* t_entries - how many entries a directory holds (-1: cannot read it) */
-static int
-t_entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return (-1);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return (n);
+	tutil_rm_tree(t_dir);
 }
 
 /* t_contains - assert that an error text holds want */
@@ -132,46 +64,6 @@ t_contains(const char *what, const char *err, const char *want)
 	    want);
 	ck_assert_msg(strstr(err, want) != NULL,
 	    "%s: got error \"%s\", want it to contain \"%s\"", what, err, want);
-}
-
-/* t_open - set up the registry and join it as t_reg */
-static void
-t_open(void)
-{
-	const char *err = NULL;
-
-	ck_assert_msg(registry_setup(&t_opts, &err) == 0, "setup: %s", err);
-	t_reg = registry_open(&t_opts, &err);
-	ck_assert_msg(t_reg != NULL, "open: %s", err);
-}
-
-/* t_domain - add a domain with everything allowed */
-static void
-t_domain(const char *name)
-{
-	struct reg_domain d;
-	const char *err = NULL;
-
-	memset(&d, 0, sizeof(d));
-	ck_assert_int_lt(snprintf(d.name, sizeof(d.name), "%s", name),
-	    (int)sizeof(d.name));
-	d.services = REG_SVC_ALL;
-	ck_assert_msg(registry_domain_add(t_reg, &d, &err) == 0,
-	    "domain add %s: %s", name, err);
-}
-
-/* t_user - add a user, asserting success */
-static void
-t_user(const char *address)
-{
-	struct reg_user u;
-	const char *err = NULL;
-
-	memset(&u, 0, sizeof(u));
-	ck_assert_int_lt(snprintf(u.address, sizeof(u.address), "%s",
-	    address), (int)sizeof(u.address));
-	ck_assert_msg(registry_user_add(t_reg, &u, &err) == 0,
-	    "user add %s: %s", address, err);
 }
 
 /* t_user_try - add a user; 0 or -1 with *err */
@@ -188,20 +80,6 @@ t_user_try(struct registry *reg, const char *address, const char **err)
 	}
 	snprintf(u.password, sizeof(u.password), "{PLAIN}secret");
 	return (registry_user_add(reg, &u, err));
-}
-
-/* t_wait - reap a child: its exit code, or 128 + signal */
-static int
-t_wait(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return (-1);
-	if (WIFEXITED(status))
-		return (WEXITSTATUS(status));
-	return (WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1);
 }
 
 /* t_now - monotonic seconds */
@@ -221,12 +99,12 @@ START_TEST(test_setup_open)
 	struct reg_domain d;
 	const char *err = NULL;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	registry_close(&t_reg);
 	ck_assert_ptr_null(t_reg);
 	/* set-up again runs recovery over existing data and keeps it */
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	ck_assert_int_eq(registry_domain_get(t_reg, "example.org", &d, &err),
 	    1);
 	registry_close(&t_reg);
@@ -245,14 +123,14 @@ START_TEST(test_open_missing)
 	ck_assert_ptr_null(registry_open(&t_opts, &err));
 	t_contains("open empty dir", err, "No such file or directory");
 	t_contains("open empty dir", err, t_dir);
-	ck_assert_int_eq(t_entries(t_dir), 0);
+	ck_assert_int_eq(tutil_entries(t_dir), 0);
 	err = NULL;
 	ck_assert_int_eq(registry_checkpoint(&t_opts, &err), -1);
 	t_contains("checkpoint empty dir", err, "No such file or directory");
 	err = NULL;
 	ck_assert_int_eq(registry_failchk(&t_opts, &err), -1);
 	t_contains("failchk empty dir", err, "No such file or directory");
-	ck_assert_int_eq(t_entries(t_dir), 0);
+	ck_assert_int_eq(tutil_entries(t_dir), 0);
 
 	snprintf(missing, sizeof(missing), "%s/nonexistent", t_dir);
 	o.dir = missing;
@@ -262,7 +140,7 @@ START_TEST(test_open_missing)
 	err = NULL;
 	ck_assert_int_eq(registry_setup(&o, &err), -1);
 	t_contains("setup missing dir", err, "No such file or directory");
-	ck_assert_int_eq(t_entries(t_dir), 0);
+	ck_assert_int_eq(tutil_entries(t_dir), 0);
 }
 END_TEST
 
@@ -282,7 +160,7 @@ START_TEST(test_open_bad_opts)
 	o.lock_timeout = -1;
 	ck_assert_int_eq(registry_setup(&o, &err), -1);
 	t_contains("lock_timeout -1", err, "lock_timeout");
-	ck_assert_int_eq(t_entries(t_dir), 0);
+	ck_assert_int_eq(tutil_entries(t_dir), 0);
 }
 END_TEST
 
@@ -331,7 +209,7 @@ START_TEST(test_domain_crud)
 	const char *err = NULL;
 	time_t before = time(NULL);
 
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	memset(&d, 0, sizeof(d));
 	snprintf(d.name, sizeof(d.name), "Example.ORG");
 	snprintf(d.admin, sizeof(d.admin), "Admin@Example.org");
@@ -415,7 +293,7 @@ START_TEST(test_domain_add_refused)
 	struct reg_domain d;
 	const char *err = NULL;
 
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	memset(&d, 0, sizeof(d));
 	snprintf(d.name, sizeof(d.name), "example.org");
 	d.state = (enum reg_state)3;
@@ -466,15 +344,15 @@ START_TEST(test_domain_list)
 	const char *err = NULL;
 	size_t i;
 
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	memset(&n, 0, sizeof(n));
 	ck_assert_int_eq(registry_domain_list(t_reg, list_domain_fn, &n,
 	    &err), 0);
 	ck_assert_int_eq(n.count, 0);
-	t_domain("c.example");
-	t_domain("A.example.net");
-	t_domain("b.example");
-	t_domain("a.example");
+	tutil_domain(t_reg, "c.example");
+	tutil_domain(t_reg, "A.example.net");
+	tutil_domain(t_reg, "b.example");
+	tutil_domain(t_reg, "a.example");
 	ck_assert_msg(registry_domain_list(t_reg, list_domain_fn, &n,
 	    &err) == 0, "list: %s", err);
 	ck_assert_int_eq(n.count, (int)NELEM(want));
@@ -512,7 +390,7 @@ START_TEST(test_bad_domain)
 	const char *in = bad_domains[_i].in, *want = bad_domains[_i].want;
 	const char *err = NULL;
 
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	memset(&d, 0, sizeof(d));
 	snprintf(d.name, sizeof(d.name), "%s", in);
 	ck_assert_int_eq(registry_domain_add(t_reg, &d, &err), -1);
@@ -536,7 +414,7 @@ START_TEST(test_bad_domain_long)
 	const char *err = NULL;
 	size_t i;
 
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	/* 254 bytes of valid labels: one over the limit */
 	for (i = 0; i < NAME_DOMAIN_MAX + 1; i++)
 		name[i] = i % 10 == 9 ? '.' : 'a';
@@ -582,8 +460,8 @@ START_TEST(test_bad_address)
 	struct reg_alias a;
 	const char *err = NULL;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	snprintf(want, sizeof(want), "bad user address '%s",
 	    bad_addresses[_i].safe);
 	ck_assert_int_eq(t_user_try(t_reg, in, &err), -1);
@@ -626,6 +504,7 @@ edit_user(struct reg_user *u, void *ctx, const char **error_r)
 	if (strcmp(what, "login") == 0) {
 		u->last_login = 1700000000;
 		snprintf(u->password, sizeof(u->password), "{PLAIN}new");
+		snprintf(u->apop, sizeof(u->apop), "{AES256-GCM}c2VjcmV0");
 		u->state = REG_STATE_INACTIVE;
 		return (0);
 	}
@@ -646,7 +525,7 @@ START_TEST(test_user_crud)
 	struct reg_user u, g;
 	const char *err = NULL;
 
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	memset(&u, 0, sizeof(u));
 	snprintf(u.address, sizeof(u.address), "Bob@Example.ORG");
 	snprintf(u.password, sizeof(u.password), "{SHA512-CRYPT}$6$x$y");
@@ -655,7 +534,7 @@ START_TEST(test_user_crud)
 	ck_assert_int_eq(registry_user_add(t_reg, &u, &err), -1);
 	t_contains("no domain", err,
 	    "user has no domain: bob@example.org (add domain example.org");
-	t_domain("example.org");
+	tutil_domain(t_reg, "example.org");
 	ck_assert_msg(registry_user_add(t_reg, &u, &err) == 0, "add: %s",
 	    err);
 	ck_assert_int_eq(registry_user_add(t_reg, &u, &err), -1);
@@ -670,6 +549,7 @@ START_TEST(test_user_crud)
 	ck_assert_uint_eq(g.quota_messages, 45);
 	ck_assert_int_ne(g.created, 0);
 	ck_assert_int_eq(g.last_login, 0);
+	ck_assert_str_eq(g.apop, "");	/* optional: absent from the record */
 	ck_assert_int_eq(registry_user_get(t_reg, "bobby@example.org", &g,
 	    &err), 0);
 	ck_assert_int_eq(registry_user_get(t_reg, "bob@example.net", &g,
@@ -681,6 +561,7 @@ START_TEST(test_user_crud)
 	    &err), 1);
 	ck_assert_int_eq(g.last_login, 1700000000);
 	ck_assert_str_eq(g.password, "{PLAIN}new");
+	ck_assert_str_eq(g.apop, "{AES256-GCM}c2VjcmV0");
 	ck_assert_int_eq(g.state, REG_STATE_INACTIVE);
 	ck_assert_uint_eq(g.quota_bytes, 123);
 	ck_assert_int_eq(registry_user_update(t_reg, "bob@example.org",
@@ -750,16 +631,16 @@ START_TEST(test_user_list_order)
 	const char *err = NULL;
 	int i;
 
-	t_open();
-	t_domain("a.example");
-	t_domain("b.example");
-	t_domain("b.example.net");
-	t_user("zed@a.example");
-	t_user("amy@b.example.net");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "a.example");
+	tutil_domain(t_reg, "b.example");
+	tutil_domain(t_reg, "b.example.net");
+	tutil_user(t_reg, "zed@a.example", 0, 0);
+	tutil_user(t_reg, "amy@b.example.net", 0, 0);
 	/* 300 users in scrambled order, more than one listing batch */
 	for (i = 0; i < 300; i++) {
 		snprintf(addr, sizeof(addr), "u%03d@b.example", i * 7 % 300);
-		t_user(addr);
+		tutil_user(t_reg, addr, 0, 0);
 	}
 	memset(&l, 0, sizeof(l));
 	l.in_order = 1;
@@ -837,12 +718,12 @@ START_TEST(test_alias)
 	    "bob@example.org" };
 	const char *err = NULL;
 
-	t_open();
+	t_reg = tutil_registry_open(&t_opts);
 	ck_assert_int_eq(registry_alias_add(t_reg, "info@example.org", first,
 	    2, &err), -1);
 	t_contains("no domain", err, "alias has no domain: info@example.org");
-	t_domain("example.org");
-	t_user("bob@example.org");
+	tutil_domain(t_reg, "example.org");
+	tutil_user(t_reg, "bob@example.org", 0, 0);
 	ck_assert_msg(registry_alias_add(t_reg, "Info@example.org", first, 2,
 	    &err) == 0, "add: %s", err);
 	t_alias_is("info@example.org", 2, (const char *[]){
@@ -896,9 +777,9 @@ START_TEST(test_alias_limits)
 	const char *err = NULL;
 	int i;
 
-	t_open();
-	t_domain("example.org");
-	t_domain("example.net");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
+	tutil_domain(t_reg, "example.net");
 	for (i = 0; i <= REG_ALIAS_TARGETS_MAX; i++) {
 		snprintf(buf[i], sizeof(buf[i]), "t%02d@elsewhere.test", i);
 		targets[i] = buf[i];
@@ -943,15 +824,15 @@ START_TEST(test_domain_del_refused)
 	struct reg_domain d;
 	const char *err = NULL;
 
-	t_open();
-	t_domain("example.org");
-	t_domain("example.org.uk");
-	t_user("bob@example.org");
-	t_user("bob@example.org.uk");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
+	tutil_domain(t_reg, "example.org.uk");
+	tutil_user(t_reg, "bob@example.org", 0, 0);
+	tutil_user(t_reg, "bob@example.org.uk", 0, 0);
 	ck_assert_int_eq(registry_domain_del(t_reg, "example.org", &err), -1);
 	ck_assert_str_eq(err,
 	    "domain example.org still has 1 user and 0 aliases");
-	t_user("amy@example.org");
+	tutil_user(t_reg, "amy@example.org", 0, 0);
 	ck_assert_int_eq(registry_alias_add(t_reg, "info@example.org", targets,
 	    1, &err), 0);
 	ck_assert_int_eq(registry_domain_del(t_reg, "example.org", &err), -1);
@@ -1211,9 +1092,9 @@ START_TEST(test_record)
 	const char *err = NULL;
 	int got;
 
-	t_open();
-	t_domain("example.org");
-	t_user("amy@example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
+	tutil_user(t_reg, "amy@example.org", 0, 0);
 	registry_close(&t_reg);
 	t_raw_put("users.db", key, sizeof(key) - 1, record_cases[_i].rec,
 	    record_cases[_i].len);
@@ -1259,8 +1140,8 @@ START_TEST(test_record_long_field)
 	struct reg_user u;
 	const char *err = NULL;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	registry_close(&t_reg);
 	/* a 600-byte password does not fit the 512-byte field */
 	memcpy(rec, head, sizeof(head) - 1);
@@ -1286,8 +1167,8 @@ START_TEST(test_record_bad_keys)
 	struct t_users l;
 	const char *err = NULL;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	registry_close(&t_reg);
 	t_raw_put("users.db", R("no-separator"), R(rec));
 	t_raw_put("domains.db", R("bad\0domain"), R(rec));
@@ -1312,8 +1193,8 @@ START_TEST(test_record_alias)
 	struct reg_alias a;
 	const char *err = NULL;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	registry_close(&t_reg);
 	t_raw_put("aliases.db", key, sizeof(key) - 1, R(rec));
 	t_reg = registry_open(&t_opts, &err);
@@ -1363,8 +1244,8 @@ START_TEST(test_concurrent_adds)
 	const char *err = NULL;
 	int i, rc;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	registry_close(&t_reg);
 	for (i = 0; i < CONC_CHILDREN; i++) {
 		pids[i] = fork();
@@ -1373,7 +1254,7 @@ START_TEST(test_concurrent_adds)
 			conc_child(i);
 	}
 	for (i = 0; i < CONC_CHILDREN; i++) {
-		rc = t_wait(pids[i]);
+		rc = tutil_wait(pids[i]);
 		ck_assert_msg(rc == 0, "child %d: got status %d, want 0", i,
 		    rc);
 	}
@@ -1434,8 +1315,8 @@ START_TEST(test_crash_recovery)
 	long count;
 	pid_t pid;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	registry_close(&t_reg);
 	ck_assert_int_eq(pipe(fds), 0);
 	pid = fork();
@@ -1470,7 +1351,7 @@ START_TEST(test_crash_recovery)
 		len += (size_t)n;
 	}
 	close(fds[0]);
-	rc = t_wait(pid);
+	rc = tutil_wait(pid);
 	ck_assert_msg(rc == 128 + SIGKILL, "child: got status %d, want %d", rc,
 	    128 + SIGKILL);
 	ck_assert_ptr_nonnull(buf);
@@ -1494,7 +1375,7 @@ START_TEST(test_crash_recovery)
 	    "users: got %ld, want %d or %d", count, reported, reported + 1);
 	free(buf);
 	/* and the registry takes writes again */
-	t_user("after@example.org");
+	tutil_user(t_reg, "after@example.org", 0, 0);
 }
 END_TEST
 
@@ -1514,7 +1395,7 @@ t_failchk(void)
 		}
 		_exit(0);
 	}
-	return (t_wait(pid));
+	return (tutil_wait(pid));
 }
 
 START_TEST(test_failchk_clean)
@@ -1523,8 +1404,8 @@ START_TEST(test_failchk_clean)
 	pid_t pid;
 	int rc;
 
-	t_open();
-	t_domain("example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
 	registry_close(&t_reg);
 	ck_assert_int_eq(t_failchk(), 0);
 	pid = fork();
@@ -1537,7 +1418,7 @@ START_TEST(test_failchk_clean)
 		registry_close(&reg);
 		_exit(0);
 	}
-	ck_assert_int_eq(t_wait(pid), 0);
+	ck_assert_int_eq(tutil_wait(pid), 0);
 	rc = t_failchk();
 	ck_assert_msg(rc == 0, "failchk after a clean exit: got %d, want 0%s",
 	    rc, rc == 128 + SIGALRM ? " (it hung)" : "");
@@ -1572,9 +1453,9 @@ START_TEST(test_lock_timeout)
 	int fds[2], rc = -1;
 	char c;
 
-	t_open();
-	t_domain("example.org");
-	t_user("held@example.org");
+	t_reg = tutil_registry_open(&t_opts);
+	tutil_domain(t_reg, "example.org");
+	tutil_user(t_reg, "held@example.org", 0, 0);
 	registry_close(&t_reg);
 	ck_assert_int_eq(pipe(fds), 0);
 	holder = fork();
@@ -1593,7 +1474,7 @@ START_TEST(test_lock_timeout)
 	close(fds[0]);
 	/* its process dies with the lock still held */
 	kill(holder, SIGKILL);
-	ck_assert_int_eq(t_wait(holder), 128 + SIGKILL);
+	ck_assert_int_eq(tutil_wait(holder), 128 + SIGKILL);
 
 	waiter = fork();
 	ck_assert_int_ge(waiter, 0);
@@ -1648,7 +1529,7 @@ tc_new(const char *name, int timeout)
 {
 	TCase *tc = tcase_create(name);
 
-	tcase_add_unchecked_fixture(tc, t_base_setup, t_base_teardown);
+	tcase_add_unchecked_fixture(tc, tutil_base_setup, tutil_base_teardown);
 	tcase_add_checked_fixture(tc, t_dir_setup, t_dir_teardown);
 	tcase_set_timeout(tc, timeout);
 	return (tc);
@@ -1717,11 +1598,5 @@ registry_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(registry_suite());
-	int failures;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failures ? 1 : 0);
+	return (tutil_run(registry_suite()));
 }

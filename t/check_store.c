@@ -28,7 +28,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,49 +38,14 @@
 
 #include "registry.h"
 #include "store.h"
+#include "tutil.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-static char t_base[256];		/* per test case (unchecked fixture) */
 static char t_dir[320];			/* per test */
 static char t_mail[400];		/* mail_dir */
 static char t_regdir[400];
 static struct registry_opts t_opts;
 static struct registry *t_reg;
 static struct store *t_st;
-
-/* t_rm - nftw() callback removing one entry */
-static int
-t_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	(void)remove(path);
-	return (0);
-}
-
-/* t_base_setup - the test case's base directory (in the runner) */
-static void
-t_base_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if (snprintf(t_base, sizeof(t_base), "%s/check_store.XXXXXX",
-	    tmp) >= (int)sizeof(t_base) || mkdtemp(t_base) == NULL)
-		t_base[0] = '\0';
-}
-
-/* t_base_teardown - remove the base directory */
-static void
-t_base_teardown(void)
-{
-	if (t_base[0] != '\0')
-		(void)nftw(t_base, t_rm, 16, FTW_DEPTH | FTW_PHYS);
-	t_base[0] = '\0';
-}
 
 /* t_open - join the registry and open the store */
 static void
@@ -103,50 +67,24 @@ t_close(void)
 	registry_close(&t_reg);
 }
 
-/* t_user - add a user with a quota */
-static void
-t_user(const char *addr, uint64_t qbytes, uint64_t qmsgs)
-{
-	struct reg_user u;
-	const char *err = NULL;
-
-	memset(&u, 0, sizeof(u));
-	snprintf(u.address, sizeof(u.address), "%s", addr);
-	u.quota_bytes = qbytes;
-	u.quota_messages = qmsgs;
-	ck_assert_msg(registry_user_add(t_reg, &u, &err) == 0, "user %s: %s",
-	    addr, err);
-}
-
 /* t_setup - registry, mail_dir, a domain and two users */
 static void
 t_setup(void)
 {
-	struct reg_domain d;
 	const char *err = NULL;
 
-	ck_assert_msg(t_base[0] != '\0', "no base directory");
-	ck_assert_int_lt(snprintf(t_dir, sizeof(t_dir), "%s/t.XXXXXX",
-	    t_base), (int)sizeof(t_dir));
-	ck_assert_msg(mkdtemp(t_dir) != NULL, "mkdtemp: %s", strerror(errno));
+	tutil_dir(t_dir, sizeof(t_dir));
 	snprintf(t_mail, sizeof(t_mail), "%s/mail", t_dir);
 	snprintf(t_regdir, sizeof(t_regdir), "%s/reg", t_dir);
 	ck_assert_int_eq(mkdir(t_mail, 0700), 0);
 	ck_assert_int_eq(mkdir(t_regdir, 0700), 0);
-	memset(&t_opts, 0, sizeof(t_opts));
-	t_opts.dir = t_regdir;
-	t_opts.cache_size = 4 * 1024 * 1024;
-	t_opts.max_processes = 64;
-	t_opts.lock_timeout = 10;
-	ck_assert_msg(registry_setup(&t_opts, &err) == 0, "setup: %s", err);
-	t_open();
-	memset(&d, 0, sizeof(d));
-	snprintf(d.name, sizeof(d.name), "example.org");
-	d.services = REG_SVC_ALL;
-	ck_assert_msg(registry_domain_add(t_reg, &d, &err) == 0, "domain: %s",
-	    err);
-	t_user("alice@example.org", 0, 0);
-	t_user("bob@example.org", 0, 0);
+	tutil_registry_opts(&t_opts, t_regdir);
+	t_reg = tutil_registry_open(&t_opts);
+	t_st = store_open(t_reg, t_mail, &err);
+	ck_assert_msg(t_st != NULL, "store_open: %s", err);
+	tutil_domain(t_reg, "example.org");
+	tutil_user(t_reg, "alice@example.org", 0, 0);
+	tutil_user(t_reg, "bob@example.org", 0, 0);
 }
 
 /* t_teardown - close what the test left open */
@@ -154,7 +92,7 @@ static void
 t_teardown(void)
 {
 	t_close();
-	(void)nftw(t_dir, t_rm, 16, FTW_DEPTH | FTW_PHYS);
+	tutil_rm_tree(t_dir);
 }
 
 /* t_entries - names not starting with '.' in mail_dir/rel */
@@ -288,19 +226,6 @@ t_read_msg(struct store_mailbox *mb, uint32_t uid, char *buf, size_t size)
 	close(fd);
 }
 
-/* t_wait - wait for a child: its exit status, or 1000 + signal */
-static int
-t_wait(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		ck_assert_int_eq(errno, EINTR);
-	if (WIFEXITED(status))
-		return (WEXITSTATUS(status));
-	return (1000 + WTERMSIG(status));
-}
-
 static const char t_text[] = "From: a@example.net\nSubject: hi\n\nbody\n";
 
 /* delivery to several recipients, one file linked into each mailbox */
@@ -417,7 +342,7 @@ START_TEST(test_crash_points)
 	struct store_mailbox *mb;
 	struct store_msg *msgs;
 	const char *err = NULL;
-	char rel[256], name[256], buf[256];
+	char rel[512], name[256], buf[256];
 	size_t n, i;
 	int step = _i, rc, want;
 	pid_t pid;
@@ -428,7 +353,7 @@ START_TEST(test_crash_points)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		crash_child(step);
-	rc = t_wait(pid);
+	rc = tutil_wait(pid);
 	ck_assert_msg(rc == 99, "step %d: child status %d, want 99", step,
 	    rc);
 	t_open();
@@ -562,11 +487,11 @@ START_TEST(test_concurrent)
 			conc_child((int)i);
 	}
 	for (i = 0; i < CONC_CHILDREN; i++) {
-		rc = t_wait(pids[i]);
+		rc = tutil_wait(pids[i]);
 		ck_assert_msg(rc == 0, "child %zu: status %d", i, rc);
 	}
 	close(fds[1]);
-	rc = t_wait(scanner);
+	rc = tutil_wait(scanner);
 	ck_assert_msg(rc == 0, "scanner: status %d", rc);
 
 	t_open();
@@ -605,7 +530,7 @@ START_TEST(test_foreign)
 	struct store_msg *msgs;
 	struct store_mailbox_info info;
 	const char *err = NULL;
-	char rel[512], buf[256];
+	char rel[512], buf[512];
 	size_t n;
 
 	t_deliver(u, 1, NULL, t_text, NULL);
@@ -1082,7 +1007,7 @@ START_TEST(test_quota)
 	uint64_t q[2];
 	int got;
 
-	t_user("carol@example.org", quota_cases[_i].user_bytes,
+	tutil_user(t_reg, "carol@example.org", quota_cases[_i].user_bytes,
 	    quota_cases[_i].user_msgs);
 	q[0] = quota_cases[_i].dom_bytes;
 	q[1] = quota_cases[_i].dom_msgs;
@@ -1140,7 +1065,8 @@ store_suite(void)
 
 #define T_CASE(name, fn, loop_n) do {					\
 	tc = tcase_create(name);					\
-	tcase_add_unchecked_fixture(tc, t_base_setup, t_base_teardown);	\
+	tcase_add_unchecked_fixture(tc, tutil_base_setup,		\
+	    tutil_base_teardown);					\
 	tcase_add_checked_fixture(tc, t_setup, t_teardown);		\
 	tcase_set_timeout(tc, 120);					\
 	if ((loop_n) > 0)						\
@@ -1152,7 +1078,7 @@ store_suite(void)
 
 	T_CASE("deliver", test_deliver_multi, 0);
 	tc = tcase_create("crash");
-	tcase_add_unchecked_fixture(tc, t_base_setup, t_base_teardown);
+	tcase_add_unchecked_fixture(tc, tutil_base_setup, tutil_base_teardown);
 	tcase_add_checked_fixture(tc, t_setup, t_teardown);
 	tcase_add_loop_test(tc, test_crash_points, 1, 7);
 	suite_add_tcase(s, tc);
@@ -1175,11 +1101,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (tutil_run(store_suite()));
 }

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "msg.h"
-#include "param_table.h"
 #include "registry.h"
 #include "server.h"
 #include "strnum.h"
@@ -33,24 +33,6 @@
 #define READ_TIMEOUT_MS	60000
 
 static struct registry *reg;
-
-/* write_all - the whole buffer, or -1 */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-1);
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
 
 /* reply - one line with CR LF */
 static int
@@ -61,7 +43,7 @@ reply(int fd, const char *text)
 
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return (-1);
-	return (write_all(fd, buf, (size_t)n));
+	return (fdio_write_all(fd, buf, (size_t)n));
 }
 
 /*
@@ -178,8 +160,6 @@ testsvc_conn(struct server_conn *conn, void *ctx)
 static void
 testsvc_post_drop(void *ctx)
 {
-	struct registry_opts opts;
-	const char *error;
 	char **args;
 	int argc, i;
 
@@ -187,14 +167,8 @@ testsvc_post_drop(void *ctx)
 	for (i = 0; i < argc; i++) {
 		if (strcmp(args[i], "fail") == 0)
 			msg_fatal("failing as asked");
-		if (strcmp(args[i], "registry") == 0) {
-			opts.dir = var_registry_dir;
-			opts.cache_size = var_registry_cache_size;
-			opts.max_processes = var_registry_max_processes;
-			opts.lock_timeout = var_registry_lock_timeout;
-			if ((reg = registry_open(&opts, &error)) == NULL)
-				msg_fatal("registry: %s", error);
-		}
+		if (strcmp(args[i], "registry") == 0)
+			reg = registry_open_from_params();
 	}
 }
 

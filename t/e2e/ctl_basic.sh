@@ -165,8 +165,9 @@ printf 'first secret\n' | ctl user add ann@example.org --password-stdin ||
 out=$(ctl user show ann@example.org --json) || e2e_fail "user show --json"
 jcheck "$out" "strip(d) == {'address': 'ann@example.org',
     'domain': 'example.org', 'state': 'active',
-    'password_scheme': 'YESCRYPT', 'quota': 0, 'quota_messages': 0,
-    'last_login': None} and iso(d['created'])" "user show ann --json"
+    'password_scheme': 'YESCRYPT', 'apop': False, 'quota': 0,
+    'quota_messages': 0, 'last_login': None} and iso(d['created'])" \
+    "user show ann --json"
 case $out in *'$y$'*|*secret*) e2e_fail "user show leaks the hash: $out" ;;
 esac
 ctl user add bob@example.org "password_hash=$HASH" ||
@@ -201,6 +202,19 @@ ctl user set ann@example.org "password_hash=$HASH" ||
     e2e_fail "user set password_hash"
 out=$(ctl user show ann@example.org --json) || e2e_fail "user show"
 jcheck "$out" "d['password_scheme'] == 'SHA512-CRYPT'" "user set password_hash"
+ctl user set ann@example.org apop=open-sesame || e2e_fail "user set apop"
+ctl user show ann@example.org | grep -qx 'apop: *yes' ||
+    e2e_fail "user show: want apop: yes"
+out=$(ctl user show ann@example.org --json) || e2e_fail "user show"
+jcheck "$out" "d['apop'] is True and 'open-sesame' not in repr(d)" \
+    "user set apop"
+refused 1 "unknown key 'apop' for a domain" "domain set apop" \
+    ctl domain set example.org apop=x
+refused 2 "standard input" "apop=- in a batch" \
+    ctl batch <<<'user set ann@example.org apop=-'
+ctl user set ann@example.org apop= || e2e_fail "user set apop= (clear)"
+out=$(ctl user show ann@example.org --json) || e2e_fail "user show"
+jcheck "$out" "d['apop'] is False" "user set apop="
 
 refused 1 "unknown key 'services' for a user" "user set a domain key" \
     ctl user set ann@example.org services=smtp

@@ -28,11 +28,13 @@ SUB_PORT=$(e2e_port)
 SMTPS_PORT=$(e2e_port)
 
 # smtp_setup [PARAM=VALUE...] - configure, start, populate
+# ($SMTP_EXTRA_SERVICES: more services.conf lines, e.g. pop3d's)
 smtp_setup() {
 	e2e_setup "control control - 4 1 100 admind
 smtp inet 127.0.0.1:$SMTP_PORT 10 1 100 smtpd smtp
 submission inet 127.0.0.1:$SUB_PORT 10 1 100 smtpd submission
-smtps inet 127.0.0.1:$SMTPS_PORT 10 1 100 smtpd smtps"
+smtps inet 127.0.0.1:$SMTPS_PORT 10 1 100 smtpd smtps${SMTP_EXTRA_SERVICES:+
+$SMTP_EXTRA_SERVICES}"
 	mkdir -p "$E2E_DIR/tls"
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mx.e2e.test" \
 	    -keyout "$E2E_DIR/tls/key.pem" -out "$E2E_DIR/tls/cert.pem" \
