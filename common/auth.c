@@ -117,6 +117,58 @@ auth_login(struct registry *reg, const char *login, const char *passwd,
 	return (ret);
 }
 
+struct auth_stamp_op {
+	time_t	now;
+	int	delay;
+	time_t	last;
+	int	too_soon;
+	int	unchanged;
+};
+
+/*
+ * auth_stamp_edit - refuse a login within the delay, else set last_login;
+ * refusing the edit also spares a write of the value already there
+ */
+static int
+auth_stamp_edit(struct reg_user *u, void *ctx, const char **error_r)
+{
+	struct auth_stamp_op *o = ctx;
+
+	o->last = u->last_login;
+	/* a clock set back must not lock the user out */
+	if (o->delay > 0 && u->last_login != 0 && o->now >= u->last_login &&
+	    o->now - u->last_login < o->delay) {
+		o->too_soon = 1;
+		*error_r = "login delay";
+		return (-1);
+	}
+	if (u->last_login == o->now) {
+		o->unchanged = 1;
+		*error_r = "unchanged";
+		return (-1);
+	}
+	u->last_login = o->now;
+	return (0);
+}
+
+/* auth_login_stamp - last_login, with the LOGIN-DELAY check */
+int
+auth_login_stamp(struct registry *reg, const char *user, time_t now,
+    int delay, time_t *last_r, const char **error_r)
+{
+	struct auth_stamp_op o;
+
+	memset(&o, 0, sizeof(o));
+	o.now = now;
+	o.delay = delay;
+	if (registry_user_update(reg, user, auth_stamp_edit, &o,
+	    error_r) < 0 && !o.too_soon && !o.unchanged)
+		return (-1);
+	if (last_r != NULL)
+		*last_r = o.last;
+	return (o.too_soon ? 0 : 1);
+}
+
 /* auth_result_name - for logs */
 const char *
 auth_result_name(enum auth_result r)

@@ -48,6 +48,17 @@ enum auth_result auth_login(struct registry *reg, const char *login,
 	    const char *passwd, unsigned service, char *user_r,
 	    const char **why_r);
 
+/*
+ * auth_login_stamp - record in the registry that user (normalised, as
+ * auth_check gives it) logged in at now, in one short transaction. When
+ * delay > 0 and the recorded previous login is less than delay seconds
+ * before now, nothing is recorded and the result is 0 (RFC 2449
+ * LOGIN-DELAY); *last_r (if not NULL) then holds that previous login.
+ * 1 recorded (or already recorded for this second), -1 with *error_r.
+ */
+int	auth_login_stamp(struct registry *reg, const char *user, time_t now,
+	    int delay, time_t *last_r, const char **error_r);
+
 /* auth_result_name - "ok", "failed", "domain-inactive", "tempfail" */
 const char *auth_result_name(enum auth_result r);
 

@@ -61,6 +61,18 @@ int	var_pop3d_auth_fail_delay;
 int	var_pop3d_auth_fail_limit;
 int	var_pop3d_auth_fail_window;
 char   *var_pop3d_expire;
+int	var_pop3d_login_delay;
+int	var_imapd_timeout;
+uint64_t var_imapd_command_size_limit;
+uint64_t var_imapd_literal_size_limit;
+int	var_imapd_nesting_limit;
+int	var_imapd_argument_limit;
+int	var_imapd_bad_command_limit;
+int	var_imapd_plaintext_auth;
+int	var_imapd_auth_fail_delay;
+int	var_imapd_auth_fail_limit;
+int	var_imapd_auth_fail_window;
+int	var_imapd_idle_check_interval;
 char   *var_relayhost;
 char   *var_relay_socket;
 int	var_queue_run_delay;
@@ -172,6 +184,30 @@ const struct param_def param_table[] = {
 	    &var_pop3d_auth_fail_window, "quiet time after which failed logins are forgotten" },
 	{ "pop3d_expire", PARAM_STR, "", 0, 0,
 	    &var_pop3d_expire, "EXPIRE capability value (e.g. NEVER); empty = not announced" },
+	{ "pop3d_login_delay", PARAM_TIME, "0s", 0, 86400,
+	    &var_pop3d_login_delay, "least time between a user's POP3 logins (LOGIN-DELAY); 0 = none" },
+	{ "imapd_timeout", PARAM_TIME, "1800s", 60, 86400,
+	    &var_imapd_timeout, "idle time (IDLE included) before imapd says BYE" },
+	{ "imapd_command_size_limit", PARAM_SIZE, "64M", 1 * K, 2 * G,
+	    &var_imapd_command_size_limit, "largest IMAP command, literals included" },
+	{ "imapd_literal_size_limit", PARAM_SIZE, "50M", 1 * K, 2 * G,
+	    &var_imapd_literal_size_limit, "largest IMAP literal (so the largest APPEND)" },
+	{ "imapd_nesting_limit", PARAM_INT, "16", 2, 100,
+	    &var_imapd_nesting_limit, "deepest nesting of parenthesised lists in a command" },
+	{ "imapd_argument_limit", PARAM_INT, "10000", 16, 1000000,
+	    &var_imapd_argument_limit, "arguments (atoms, strings, lists) in one command" },
+	{ "imapd_bad_command_limit", PARAM_INT, "20", 1, 1000,
+	    &var_imapd_bad_command_limit, "bad commands before imapd disconnects" },
+	{ "imapd_plaintext_auth", PARAM_BOOL, "no", 0, 1,
+	    &var_imapd_plaintext_auth, "allow LOGIN and AUTHENTICATE PLAIN without TLS" },
+	{ "imapd_auth_fail_delay", PARAM_TIME, "2s", 0, 60,
+	    &var_imapd_auth_fail_delay, "pause before answering a failed IMAP login" },
+	{ "imapd_auth_fail_limit", PARAM_INT, "10", 1, 100000,
+	    &var_imapd_auth_fail_limit, "failed IMAP logins per client address or user before refusing" },
+	{ "imapd_auth_fail_window", PARAM_TIME, "300s", 1, 86400,
+	    &var_imapd_auth_fail_window, "quiet time after which failed IMAP logins are forgotten" },
+	{ "imapd_idle_check_interval", PARAM_TIME, "30s", 1, 3600,
+	    &var_imapd_idle_check_interval, "how often IDLE checks the mailbox without a change notice" },
 	{ "relayhost", PARAM_STR, "", 0, 0,
 	    &var_relayhost, "send all outbound mail here ([host]:port); empty = MX" },
 	{ "relay_socket", PARAM_STR, "$run_dir/relay", 0, 0,

@@ -85,6 +85,19 @@ extern int var_pop3d_auth_fail_delay;
 extern int var_pop3d_auth_fail_limit;
 extern int var_pop3d_auth_fail_window;
 extern char *var_pop3d_expire;
+extern int var_pop3d_login_delay;
+/* imapd */
+extern int var_imapd_timeout;
+extern uint64_t var_imapd_command_size_limit;
+extern uint64_t var_imapd_literal_size_limit;
+extern int var_imapd_nesting_limit;
+extern int var_imapd_argument_limit;
+extern int var_imapd_bad_command_limit;
+extern int var_imapd_plaintext_auth;
+extern int var_imapd_auth_fail_delay;
+extern int var_imapd_auth_fail_limit;
+extern int var_imapd_auth_fail_window;
+extern int var_imapd_idle_check_interval;
 
 /* Relay and queue */
 extern char *var_relayhost;

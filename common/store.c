@@ -587,6 +587,8 @@ st_msg_encode(const struct store_msg *m, uint32_t uidvalidity,
 	    ipc_put_u64(out, "flags", m->flags) < 0 ||
 	    ipc_put_u64(out, "modseq", m->modseq) < 0)
 		return (-1);
+	if (m->eol_pad != 0 && ipc_put_u64(out, "eolpad", m->eol_pad) < 0)
+		return (-1);
 	if (m->keywords != NULL && *m->keywords != '\0' &&
 	    ipc_put(out, "kw", m->keywords) < 0)
 		return (-1);
@@ -615,7 +617,7 @@ st_msg_decode(const DBT *data, uint32_t uid, uint32_t uidvalidity,
     struct store_msg *m, const char **error_r)
 {
 	struct ipc_msg msg;
-	uint64_t date, flags;
+	uint64_t date, flags, eol_pad;
 	char uidl[20];
 	const char *u;
 	int bad;
@@ -628,7 +630,8 @@ st_msg_decode(const DBT *data, uint32_t uid, uint32_t uidvalidity,
 	    st_num(&msg, "vsize", UINT64_MAX, &m->vsize) < 0 ||
 	    st_num(&msg, "date", INT32_MAX, &date) < 0 ||
 	    st_num(&msg, "flags", STORE_FLAG_ALL, &flags) < 0 ||
-	    st_num(&msg, "modseq", UINT64_MAX, &m->modseq) < 0;
+	    st_num(&msg, "modseq", UINT64_MAX, &m->modseq) < 0 ||
+	    st_num(&msg, "eolpad", 2, &eol_pad) < 0;
 	if (bad) {
 		ipc_msg_clear(&msg);
 		*error_r = ST_ERROR("store: message %u: malformed record: "
@@ -638,6 +641,7 @@ st_msg_decode(const DBT *data, uint32_t uid, uint32_t uidvalidity,
 	m->uid = uid;
 	m->internal_date = (time_t)date;
 	m->flags = (unsigned)flags;
+	m->eol_pad = (unsigned)eol_pad;
 	m->file = st_str(&msg, "file");
 	m->keywords = st_str(&msg, "kw");
 	m->message_id = st_str(&msg, "msgid");
@@ -1104,18 +1108,18 @@ st_unique(struct store *st)
 }
 
 /*
- * st_vsize - the size of fd's contents with each bare LF counted as CR LF;
- * 0, or -1 with *error_r.
+ * st_vsize - the size of fd's contents with each bare LF counted as CR LF,
+ * and the eol_pad of its end (store.h); 0, or -1 with *error_r.
  */
 static int
 st_vsize(int fd, const char *path, uint64_t *size_r, uint64_t *vsize_r,
-    const char **error_r)
+    unsigned *eol_pad_r, const char **error_r)
 {
 	char buf[65536];
 	uint64_t size = 0, lf = 0;
 	off_t off = 0;
 	ssize_t n, i;
-	int prev_cr = 0;
+	int prev_cr = 0, last = '\n';
 
 	for (;;) {
 		n = pread(fd, buf, sizeof(buf), off);
@@ -1133,11 +1137,13 @@ st_vsize(int fd, const char *path, uint64_t *size_r, uint64_t *vsize_r,
 				lf++;
 			prev_cr = buf[i] == '\r';
 		}
+		last = (unsigned char)buf[n - 1];
 		size += (uint64_t)n;
 		off += n;
 	}
 	*size_r = size;
 	*vsize_r = size + lf;
+	*eol_pad_r = last == '\n' ? 0 : last == '\r' ? 1 : 2;
 	return (0);
 }
 
@@ -1485,7 +1491,8 @@ store_delivery_commit(struct store_delivery *d,
 	 * The spool directory is not fsynced: the message's durable names
 	 * are the links in tmp/ (fsynced below); the spool name is scratch.
 	 */
-	if (st_vsize(fd, d->path, &o.m.size, &o.m.vsize, error_r) < 0)
+	if (st_vsize(fd, d->path, &o.m.size, &o.m.vsize, &o.m.eol_pad,
+	    error_r) < 0)
 		goto out_fd;
 	st_crash(st, 1);
 
@@ -1999,6 +2006,7 @@ struct st_name {
 	/* pickups */
 	uint64_t size;
 	uint64_t vsize;
+	unsigned eol_pad;
 	time_t	mtime;
 	unsigned flags;
 };
@@ -2272,6 +2280,7 @@ st_apply_body(struct registry *reg, DB_TXN *txn, void *ctx,
 			m.file = (char *)n->name;
 			m.size = n->size;
 			m.vsize = n->vsize;
+			m.eol_pad = n->eol_pad;
 			m.internal_date = n->mtime;
 			m.flags = n->flags;
 			m.modseq = ++rec.modseq;
@@ -2475,7 +2484,8 @@ st_sync_full(struct store_mailbox *mb, struct st_mbox *rec,
 		p = st_path(dir, f->name);
 		fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-		    st_vsize(fd, p, &f->size, &f->vsize, error_r) < 0) {
+		    st_vsize(fd, p, &f->size, &f->vsize, &f->eol_pad,
+		    error_r) < 0) {
 			if (fd >= 0 || errno != ENOENT)
 				msg_warn("store: %s: cannot pick up %s",
 				    dir, log_safe(f->name));

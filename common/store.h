@@ -13,10 +13,12 @@
  * Index. Per mailbox: UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, message count,
  * size and vsize. Per message: UID, file (relative to the mailbox
  * directory, "new/NAME" or "cur/NAME"), size (bytes on disk), vsize (the
- * size with every bare LF sent as CR LF: what POP3 and IMAP report), the
- * internal date, flags and keywords, modseq, Message-ID, origin, remote id
- * and the POP3 UIDL. The index is authoritative for flags; file names are
- * not renamed when flags change.
+ * size with every bare LF sent as CR LF: what POP3 and IMAP report),
+ * eol_pad (what a protocol that must end the last line adds to a file
+ * that does not end with LF: POP3 RETR), the internal date, flags and
+ * keywords, modseq, Message-ID, origin, remote id and the POP3 UIDL.
+ * The index is authoritative for flags; file names are not renamed when
+ * flags change.
  *
  * Synchronisation. Opening a mailbox reconciles the index with the
  * directory when new/ or cur/ changed since the last scan (or tmp/ is not
@@ -186,6 +188,10 @@ struct store_msg {
 	char   *file;			/* "new/NAME" or "cur/NAME" */
 	uint64_t size;			/* bytes on disk (LF) */
 	uint64_t vsize;			/* bytes with CR LF */
+	unsigned eol_pad;		/* 0 when the file is empty or ends
+					 * with LF, else the bytes ending its
+					 * last line as CR LF: 1 after a final
+					 * CR, 2 after anything else */
 	time_t	internal_date;
 	unsigned flags;			/* STORE_FLAG_* */
 	char   *keywords;		/* space-separated; "" = none */

@@ -18,7 +18,10 @@
  * pipelined input is answered in one write).
  *
  * Errors stick, end of input included: once a call fails, every later read
- * and write fails the same way and stream_reason() says why. Plain sockets
+ * fails the same way and stream_reason() says why. End of input stops
+ * input only: a peer that sends its commands and then half-closes
+ * (shutdown(SHUT_WR)) still gets the replies, so writes and flushes go on
+ * after it, and a write failure then replaces it and sticks. Plain sockets
  * are written with send(MSG_NOSIGNAL) so a vanished peer is an EPIPE error,
  * not a SIGPIPE; a descriptor that is not a socket (a pipe in a test or a
  * filter) falls back to write(2) after the first ENOTSOCK.
@@ -50,6 +53,9 @@
 #define STREAM_REASON	256		/* stream_reason() text, with NUL */
 
 #define NO_END		INT64_MAX	/* no time limit, in ms */
+
+/* OUT_FAILED - may output no longer go out? (evaluates s twice) */
+#define OUT_FAILED(s)	((s)->error != 0 && (s)->error != STREAM_EOF)
 
 struct stream {
 	int	fd;
@@ -95,8 +101,11 @@ stream_fail(struct stream *s, int status, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	/* The first failure is the one worth reporting; later ones follow. */
-	if (s->error != 0)
+	/*
+	 * The first failure is the one worth reporting; later ones follow.
+	 * Only output goes on after end of input, so a failure there is new.
+	 */
+	if (OUT_FAILED(s) || (s->error == STREAM_EOF && status == STREAM_EOF))
 		return (-1);
 	s->error = status;
 	va_start(ap, fmt);
@@ -224,7 +233,7 @@ stream_wait(struct stream *s, short events)
 	int64_t now, end, timeout_end;
 	int by_deadline, ms, n;
 
-	if (s->error != 0)
+	if (OUT_FAILED(s))
 		return (-1);
 	now = now_ms();
 	timeout_end = s->timeout > 0 ? now + (int64_t)s->timeout * 1000 :
@@ -333,7 +342,7 @@ stream_write_all(struct stream *s, const char *p, size_t n)
 int
 stream_flush(struct stream *s)
 {
-	if (s->error != 0)
+	if (OUT_FAILED(s))
 		return (-1);
 	if (s->olen == 0)
 		return (0);
@@ -483,7 +492,7 @@ stream_write(struct stream *s, const void *buf, size_t n)
 	const char *p = buf;
 	size_t chunk;
 
-	if (s->error != 0)
+	if (OUT_FAILED(s))
 		return (-1);
 	if (s->obuf == NULL)
 		s->obuf = xmalloc(STREAM_OBUF_CAP);
@@ -522,7 +531,7 @@ stream_printf(struct stream *s, const char *fmt, ...)
 	char *tmp;
 	int len, ret;
 
-	if (s->error != 0)
+	if (OUT_FAILED(s))
 		return (-1);
 	if (s->obuf == NULL)
 		s->obuf = xmalloc(STREAM_OBUF_CAP);

@@ -84,7 +84,10 @@ size_t	stream_pending(const struct stream *s);
 /* stream_discard_input - drop buffered input (after STARTTLS, RFC 3207) */
 void	stream_discard_input(struct stream *s);
 
-/* stream_write - buffer n bytes for output; 0, or -1 on (sticky) error */
+/*
+ * stream_write - buffer n bytes for output; 0, or -1 on (sticky) error.
+ * End of input is no error here: a peer that half-closed still reads.
+ */
 int	stream_write(struct stream *s, const void *buf, size_t n);
 
 /* stream_puts - buffer a C string */
@@ -94,7 +97,7 @@ int	stream_puts(struct stream *s, const char *str);
 int	stream_printf(struct stream *s, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* stream_flush - write out everything buffered; 0, or -1 */
+/* stream_flush - write out everything buffered (after EOF too); 0, or -1 */
 int	stream_flush(struct stream *s);
 
 /* stream_error - 0, or the sticky error (STREAM_EOF/_TIMEOUT/_ERROR) */

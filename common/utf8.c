@@ -120,3 +120,56 @@ utf8_valid(const char *s, size_t n)
 	}
 	return (1);
 }
+
+/* utf8_fold - the simple case folding of one code point */
+uint32_t
+utf8_fold(uint32_t c)
+{
+	if (c < 0x80)
+		return (c >= 'A' && c <= 'Z' ? c + 32 : c);
+	if (c == 0xb5)				/* MICRO SIGN */
+		return (0x3bc);
+	if (c >= 0xc0 && c <= 0xde && c != 0xd7)
+		return (c + 32);
+	if (c >= 0x100 && c <= 0x17f) {		/* Latin Extended-A */
+		if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149)
+			return (c);
+		if (c == 0x178)
+			return (0xff);
+		if (c == 0x17f)			/* long s */
+			return ('s');
+		if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+			return ((c & 1) ? c + 1 : c);
+		return ((c & 1) ? c : c + 1);
+	}
+	if (c >= 0x386 && c <= 0x3a9) {		/* Greek capitals */
+		if (c >= 0x391 && c != 0x3a2)
+			return (c + 32);
+		if (c == 0x386)
+			return (0x3ac);
+		if (c >= 0x388 && c <= 0x38a)
+			return (c + 37);
+		if (c == 0x38c)
+			return (0x3cc);
+		if (c == 0x38e || c == 0x38f)
+			return (c + 63);
+		return (c);
+	}
+	if (c == 0x3c2)				/* final sigma */
+		return (0x3c3);
+	if (c >= 0x410 && c <= 0x42f)		/* Cyrillic */
+		return (c + 32);
+	if (c >= 0x400 && c <= 0x40f)
+		return (c + 80);
+	if ((c >= 0x1e00 && c <= 0x1e95) || (c >= 0x1ea0 && c <= 0x1eff))
+		return ((c & 1) ? c : c + 1);
+	if (c == 0x1e9e)			/* capital sharp s */
+		return (0xdf);
+	if (c == 0x2126)			/* OHM SIGN */
+		return (0x3c9);
+	if (c == 0x212a)			/* KELVIN SIGN */
+		return ('k');
+	if (c == 0x212b)			/* ANGSTROM SIGN */
+		return (0xe5);
+	return (c);
+}

@@ -41,4 +41,13 @@ size_t	utf8_encode(uint32_t cp, unsigned char *out);
 /* utf8_valid - is all of s[0..n) well-formed UTF-8 (ASCII included)? */
 int	utf8_valid(const char *s, size_t n);
 
+/*
+ * utf8_fold - simple case folding of one code point, for case-insensitive
+ * matching (IMAP SEARCH and the like): ASCII, Latin-1, Latin Extended-A
+ * and Additional, Greek, Cyrillic, and the signs that fold into them
+ * (micro, Ohm, Kelvin, Angstrom, long s, capital sharp s). Code points it
+ * does not know are returned unchanged; folding twice changes nothing.
+ */
+uint32_t utf8_fold(uint32_t cp);
+
 #endif /* UTF8_H */

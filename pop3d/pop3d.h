@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "auth.h"
 #include "name.h"
@@ -86,6 +87,14 @@ struct pop3d_backend {
 		    size_t n, const char **error_r);
 	/* close - unlock and free; NULLs the pointer */
 	void	(*close)(struct pop3d_mbox **mb);
+	/*
+	 * stamp - record a successful login of user now, unless delay > 0
+	 * and the previous one was less than delay seconds ago (RFC 2449
+	 * LOGIN-DELAY): 1 recorded, 0 too soon (*last_r: the previous
+	 * one), -1 with *error_r. NULL: the backend keeps no login times.
+	 */
+	int	(*stamp)(void *ctx, const char *user, int delay,
+		    time_t *last_r, const char **error_r);
 	void   *ctx;
 };
 

@@ -14,12 +14,15 @@
  * gets the same "-ERR [AUTH] Authentication failed" after
  * pop3d_auth_fail_delay (APOP for a user without an APOP secret says so
  * instead); the log line says which rule failed. An inactive
- * domain is -ERR [SYS/TEMP], a mailbox in use -ERR [IN-USE].
+ * domain is -ERR [SYS/TEMP], a mailbox in use -ERR [IN-USE], a login
+ * sooner than pop3d_login_delay after the user's previous one -ERR
+ * [LOGIN-DELAY] (RFC 2449 section 6.8; the backend keeps the times).
  *
  * RETR and TOP send the stored message with every bare LF as CR LF and
- * lines starting with '.' byte-stuffed; the octet counts in LIST, STAT
- * and RETR's +OK are the store's vsize, which is exactly what goes out
- * less the stuffing (RFC 1939 section 11). Secrets are wiped once used.
+ * lines starting with '.' byte-stuffed, and an unterminated last line
+ * ended with CR LF; the octet counts in LIST, STAT and RETR's +OK are the
+ * backend's sizes, which are exactly what goes out less the stuffing
+ * (RFC 1939 section 11). Secrets are wiped once used.
  */
 #include "config.h"
 
@@ -150,6 +153,7 @@ login_finish(struct pop3d_session *sess, const char *login,
 	char user[NAME_ADDRESS_MAX + 1];
 	enum auth_result ar;
 	const char *why = "", *error;
+	time_t last = 0;
 	uint64_t size;
 	size_t n;
 	int r;
@@ -213,6 +217,28 @@ login_finish(struct pop3d_session *sess, const char *login,
 		msg_warn("user %s: cannot open mailbox: %s", user, error);
 		pop3d_err(sess, "[SYS/TEMP] Unable to open the mailbox");
 		return;
+	}
+	/*
+	 * Recorded only once the mailbox is ours: a login refused with
+	 * [IN-USE] must not start the LOGIN-DELAY clock. A registry failure
+	 * costs the record, not the login.
+	 */
+	if (be->stamp != NULL && (r = be->stamp(be->ctx, user,
+	    var_pop3d_login_delay, &last, &error)) <= 0) {
+		if (r < 0) {
+			msg_warn("user %s: cannot record the login: %s", user,
+			    error);
+		} else {
+			be->close(&sess->mb);
+			free(sess->msgs);
+			sess->msgs = NULL;
+			sess->count = 0;
+			msg_info("login refused user=%s reason=login-delay "
+			    "last=%lld", user, (long long)last);
+			pop3d_err(sess, "[LOGIN-DELAY] Logins are allowed once "
+			    "every %d seconds", var_pop3d_login_delay);
+			return;
+		}
 	}
 	sess->deleted = xcalloc(sess->count + 1, 1);
 	memcpy(sess->auth_user, user, sizeof(sess->auth_user));
@@ -437,6 +463,10 @@ cmd_capa(struct pop3d_session *sess, const struct pop3_cmd *cmd)
 	}
 	if (*var_pop3d_expire != '\0')
 		(void)stream_printf(s, "EXPIRE %s\r\n", var_pop3d_expire);
+	/* RFC 2449 section 6.8: the same value in both states */
+	if (var_pop3d_login_delay > 0)
+		(void)stream_printf(s, "LOGIN-DELAY %d\r\n",
+		    var_pop3d_login_delay);
 	(void)stream_puts(s, "IMPLEMENTATION Estuary\r\n.\r\n");
 }
 

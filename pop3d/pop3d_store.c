@@ -6,9 +6,12 @@
  * user's INBOX (which synchronises its index with the directory, so mail
  * written straight into the Maildir is picked up), takes the store's
  * one-session lock, and lists every message once: that list is the
- * session's snapshot, its sizes the store's vsize and its UIDLs the
+ * session's snapshot, its sizes the store's vsize plus eol_pad (the CR LF
+ * RETR adds to a file without a final newline) and its UIDLs the
  * store's (stored or derived, stable for the message's life). Commit is
- * store_expunge(), which is durable once it returns.
+ * store_expunge(), which is durable once it returns. A successful login
+ * is recorded as the user's last_login in the registry (auth.h), one short
+ * transaction, which is also where LOGIN-DELAY is enforced.
  *
  * APOP needs the user's secret in a form it can use (RFC 1939 section 7):
  * the registry holds it encrypted (secret.h, set by estuaryctl user set
@@ -22,6 +25,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -162,7 +166,8 @@ sb_open(void *ctx, const char *user, struct pop3d_mbox **mb_r,
 	msgs = xcalloc(n + 1, sizeof(*msgs));
 	for (i = 0; i < n; i++) {
 		msgs[i].id = list[i].uid;
-		msgs[i].size = list[i].vsize;
+		/* RETR ends an unterminated last line with CR LF */
+		msgs[i].size = list[i].vsize + list[i].eol_pad;
 		if (strlen(list[i].uidl) > POP3D_UIDL_MAX)
 			msg_panic("store UIDL over %d bytes", POP3D_UIDL_MAX);
 		memcpy(msgs[i].uidl, list[i].uidl, strlen(list[i].uidl) + 1);
@@ -201,6 +206,17 @@ sb_close(struct pop3d_mbox **mb)
 	*mb = NULL;
 }
 
+/* sb_stamp - last_login in the user's registry record */
+static int
+sb_stamp(void *ctx, const char *user, int delay, time_t *last_r,
+    const char **error_r)
+{
+	struct store_backend_ctx *c = ctx;
+
+	return (auth_login_stamp(c->reg, user, time(NULL), delay, last_r,
+	    error_r));
+}
+
 /* pop3d_store_backend - the backend over reg and st */
 const struct pop3d_backend *
 pop3d_store_backend(struct registry *reg, struct store *st)
@@ -212,6 +228,7 @@ pop3d_store_backend(struct registry *reg, struct store *st)
 		.retr = sb_retr,
 		.commit = sb_commit,
 		.close = sb_close,
+		.stamp = sb_stamp,
 		.ctx = &sb,
 	};
 

@@ -161,6 +161,42 @@ START_TEST(test_check)
 }
 END_TEST
 
+/* last_login is recorded; LOGIN-DELAY refuses a login too soon after */
+START_TEST(test_login_stamp)
+{
+	struct reg_user u;
+	const char *err;
+	time_t last = -1;
+
+	ck_assert_msg(auth_login_stamp(t_reg, "alice@good.test", 1000, 60,
+	    &last, &err) == 1, "stamp: %s", err);
+	ck_assert_int_eq(last, 0);
+	ck_assert_int_eq(registry_user_get(t_reg, "alice@good.test", &u,
+	    &err), 1);
+	ck_assert_int_eq(u.last_login, 1000);
+	/* the same second again: nothing to write, no refusal without delay */
+	ck_assert_int_eq(auth_login_stamp(t_reg, "alice@good.test", 1000, 0,
+	    &last, &err), 1);
+	/* too soon: refused, not recorded */
+	ck_assert_int_eq(auth_login_stamp(t_reg, "alice@good.test", 1059, 60,
+	    &last, &err), 0);
+	ck_assert_int_eq(last, 1000);
+	ck_assert_int_eq(registry_user_get(t_reg, "alice@good.test", &u,
+	    &err), 1);
+	ck_assert_int_eq(u.last_login, 1000);
+	/* a clock set back does not lock the user out */
+	ck_assert_int_eq(auth_login_stamp(t_reg, "alice@good.test", 900, 60,
+	    &last, &err), 1);
+	ck_assert_int_eq(auth_login_stamp(t_reg, "alice@good.test", 960, 60,
+	    &last, &err), 1);
+	ck_assert_int_eq(registry_user_get(t_reg, "alice@good.test", &u,
+	    &err), 1);
+	ck_assert_int_eq(u.last_login, 960);
+	ck_assert_int_eq(auth_login_stamp(t_reg, "nobody@good.test", 960, 60,
+	    &last, &err), -1);
+}
+END_TEST
+
 /* The failure table counts, is shared, decays and clears. */
 START_TEST(test_fails)
 {
@@ -221,6 +257,7 @@ auth_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_login, 0, (int)NELEM(cases));
 	tcase_add_test(tc, test_check);
+	tcase_add_test(tc, test_login_stamp);
 	tcase_add_test(tc, test_fails);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -11,9 +11,11 @@
  * arguments, over-long lines, the bad command limit, the idle timeout,
  * pipelining, plaintext refusal, USER/PASS, APOP, AUTH PLAIN (initial
  * response, continuation, cancel, malformed), every login failure reply,
- * [IN-USE], throttling through the shared failure table, DELE/RSET, and
- * that only QUIT in TRANSACTION commits deletions (checked through memory
- * shared with the child).
+ * [IN-USE], throttling through the shared failure table, LOGIN-DELAY
+ * (announced in both states; a user whose previous login is too recent
+ * refused with [LOGIN-DELAY] and not recorded), DELE/RSET, and that only
+ * QUIT in TRANSACTION commits deletions (commits and recorded logins are
+ * checked through memory shared with the child).
  */
 #include "config.h"
 
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -53,6 +56,7 @@ struct t_shared {
 	int	commits;
 	size_t	n;
 	uint32_t ids[8];
+	int	stamps;			/* logins recorded */
 };
 static struct t_shared *t_sh;
 
@@ -60,7 +64,10 @@ struct pop3d_mbox {
 	int	dummy;
 };
 
-/* fake_login - alice/pw good; sleepy inactive; temp fails; busy locked */
+/*
+ * fake_login - alice/pw good; sleepy inactive; temp fails; busy locked;
+ * recent logged in 5 seconds ago
+ */
 static enum auth_result
 fake_login(void *ctx, const char *login, const char *passwd,
     unsigned service, char *user_r, const char **why_r)
@@ -74,7 +81,9 @@ fake_login(void *ctx, const char *login, const char *passwd,
 	if (strcmp(login, "temp@good.test") == 0)
 		return (AUTH_TEMPFAIL);
 	if ((strcmp(login, "alice@good.test") == 0 ||
-	    strcmp(login, "busy@good.test") == 0) && strcmp(passwd, "pw") == 0)
+	    strcmp(login, "busy@good.test") == 0 ||
+	    strcmp(login, "recent@good.test") == 0) &&
+	    strcmp(passwd, "pw") == 0)
 		return (AUTH_OK);
 	return (AUTH_FAILED);
 }
@@ -188,9 +197,31 @@ fake_close(struct pop3d_mbox **mb)
 	*mb = NULL;
 }
 
+/* fake_stamp - recent's previous login was 5 seconds ago, others never */
+static int
+fake_stamp(void *ctx, const char *user, int delay, time_t *last_r,
+    const char **error_r)
+{
+	time_t now = time(NULL);
+
+	(void)ctx;
+	(void)error_r;
+	*last_r = strcmp(user, "recent@good.test") == 0 ? now - 5 : 0;
+	if (delay > 0 && *last_r != 0 && now - *last_r < delay)
+		return (0);
+	t_sh->stamps++;
+	return (1);
+}
+
 static const struct pop3d_backend fake_backend = {
-	fake_login, fake_apop, fake_open, fake_retr, fake_commit, fake_close,
-	NULL,
+	.login = fake_login,
+	.apop = fake_apop,
+	.open = fake_open,
+	.retr = fake_retr,
+	.commit = fake_commit,
+	.close = fake_close,
+	.stamp = fake_stamp,
+	.ctx = NULL,
 };
 
 /* glob - does s match pattern p ('*' = any bytes)? */
@@ -226,6 +257,13 @@ static const char capa_tx[] = "+OK Capability list follows\r\nTOP\r\n"
 static const char capa_noplain[] = "+OK Capability list follows\r\nTOP\r\n"
 	"UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n"
 	"EXPIRE NEVER\r\nIMPLEMENTATION Estuary\r\n.\r\n";
+
+static const char capa_delay[] = "+OK Capability list follows\r\nTOP\r\n"
+	"UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nUSER\r\n"
+	"SASL PLAIN\r\nLOGIN-DELAY 60\r\nIMPLEMENTATION Estuary\r\n.\r\n";
+static const char capa_tx_delay[] = "+OK Capability list follows\r\nTOP\r\n"
+	"UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n"
+	"LOGIN-DELAY 60\r\nIMPLEMENTATION Estuary\r\n.\r\n";
 
 #define AUTHERR	"-ERR [AUTH] Authentication failed\r\n"
 #define NOTAUTH(v) { v, "-ERR * not valid in the authorization state\r\n" }
@@ -412,6 +450,26 @@ static const struct {
 		{ "PASS pw", "-ERR [SYS/TEMP] Too many failed logins, try "
 		    "again later\r\n" },
 		DROP } },
+	/* pop3d_login_delay 60 (set by name below) */
+	{ "login delay", 1, 50, 0, 0, {
+		GREET,
+		{ "CAPA", capa_delay },
+		{ "USER recent@good.test", "+OK Send your password\r\n" },
+		{ "PASS pw", "-ERR [LOGIN-DELAY] Logins are allowed once every "
+		    "60 seconds\r\n" },
+		NOTAUTH("STAT"),
+		{ "USER alice@good.test", "+OK Send your password\r\n" },
+		{ "PASS pw", "+OK Logged in, 3 messages (80 octets)\r\n" },
+		{ "CAPA", capa_tx_delay },
+		{ "QUIT", "+OK Estuary POP3 server signing off (0 messages "
+		    "removed)\r\n" },
+		CLOSED } },
+	{ "login delay off", 1, 50, 0, 0, {
+		GREET,
+		{ "USER recent@good.test", "+OK Send your password\r\n" },
+		{ "PASS pw", "+OK Logged in, 3 messages (80 octets)\r\n" },
+		{ "CAPA", capa_tx },
+		DROP } },
 	{ "quit in authorization", 1, 50, 0, 0, {
 		GREET,
 		{ "quit", "+OK Estuary POP3 server signing off\r\n" },
@@ -512,6 +570,8 @@ START_TEST(test_session)
 	var_pop3d_auth_fail_limit = 2;
 	var_pop3d_auth_fail_window = 60;
 	var_pop3d_expire = cases[_i].plaintext ? "" : "NEVER";
+	var_pop3d_login_delay = strcmp(cases[_i].name, "login delay") == 0 ?
+	    60 : 0;
 	if (cases[_i].throttle) {
 		ck_assert((tfd = mkstemp(tpath)) >= 0);
 		close(tfd);
@@ -580,7 +640,11 @@ START_TEST(test_session)
 	    "%s: session exited with %d", cases[_i].name, status);
 	ck_assert_msg(t_sh->commits == cases[_i].commits, "%s: %d commits, "
 	    "want %d", cases[_i].name, t_sh->commits, cases[_i].commits);
+	if (strcmp(cases[_i].name, "login delay") == 0 ||
+	    strcmp(cases[_i].name, "login delay off") == 0)
+		ck_assert_int_eq(t_sh->stamps, 1);
 	if (strcmp(cases[_i].name, "transaction state") == 0) {
+		ck_assert_int_eq(t_sh->stamps, 1);
 		ck_assert_uint_eq(t_sh->n, 2);
 		ck_assert_uint_eq(t_sh->ids[0], 12);
 		ck_assert_uint_eq(t_sh->ids[1], 13);

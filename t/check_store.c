@@ -522,6 +522,53 @@ START_TEST(test_concurrent)
 }
 END_TEST
 
+/*
+ * eol_pad: what ending an unterminated last line with CR LF adds (POP3
+ * RETR), found when a file is indexed and kept in the index
+ */
+START_TEST(test_eol_pad)
+{
+	static const char *const u[] = { "alice@example.org" };
+	static const struct {
+		const char *text;
+		uint64_t vsize;
+		unsigned pad;
+	} want[] = {
+		{ t_text, sizeof(t_text) - 1 + 4, 0 },	/* delivered */
+		{ "a\nb", 4, 2 },
+		{ "a\r", 2, 1 },
+		{ "a\r\nb\r\n", 6, 0 },
+		{ "", 0, 0 },
+	};
+	struct store_mailbox *mb;
+	struct store_msg *msgs;
+	const char *err = NULL;
+	char rel[128];
+	size_t i, n;
+	int pass;
+
+	t_deliver(u, 1, NULL, t_text, NULL);
+	for (i = 1; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(rel, sizeof(rel), "example.org/alice/new/%zu.x.host",
+		    i);
+		t_write_file(rel, want[i].text);
+		t_age(rel, (long)(100 - i));
+	}
+	for (pass = 0; pass < 2; pass++) {
+		mb = t_mbox("alice@example.org", NULL);
+		ck_assert_int_eq(store_mailbox_list(mb, 1, 0, &msgs, &n,
+		    &err), 0);
+		ck_assert_uint_eq(n, sizeof(want) / sizeof(want[0]));
+		for (i = 0; i < n; i++) {
+			ck_assert_uint_eq(msgs[i].vsize, want[i].vsize);
+			ck_assert_uint_eq(msgs[i].eol_pad, want[i].pad);
+		}
+		store_msgs_free(&msgs, n);
+		store_mailbox_close(&mb);
+	}
+}
+END_TEST
+
 /* files written by another tool are picked up; gone files expunged */
 START_TEST(test_foreign)
 {
@@ -1084,6 +1131,7 @@ store_suite(void)
 	suite_add_tcase(s, tc);
 	T_CASE("concurrent", test_concurrent, 0);
 	T_CASE("foreign", test_foreign, 0);
+	T_CASE("eol pad", test_eol_pad, 0);
 	T_CASE("rebuild", test_rebuild, 0);
 	T_CASE("flags", test_flags, 0);
 	T_CASE("expunge", test_expunge, 0);

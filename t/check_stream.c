@@ -445,10 +445,62 @@ START_TEST(test_sticky_eof)
 	ck_assert_int_eq(stream_read_line(s, t_line), STREAM_EOF);
 	ck_assert_int_eq(stream_read(s, &c, 1), 0);
 	ck_assert_int_eq(stream_read_exact(s, &c, 1), -1);
-	ck_assert_int_eq(stream_write(s, "x", 1), -1);
-	ck_assert_int_eq(stream_flush(s), -1);
 	ck_assert_int_eq(stream_error(s), STREAM_EOF);
 	ck_assert_str_eq(stream_reason(s), "eof");
+	/* output goes on after end of input; the peer is gone altogether */
+	ck_assert_int_eq(stream_write(s, "x", 1), 0);
+	ck_assert_int_eq(stream_flush(s), -1);
+	ck_assert_int_eq(stream_error(s), STREAM_ERROR);
+	ck_assert_int_eq(stream_write(s, "x", 1), -1);
+	ck_assert_int_eq(stream_read_line(s, t_line), STREAM_ERROR);
+	stream_free(&s);
+}
+END_TEST
+
+/*
+ * A peer that sends its commands and half-closes still gets every reply,
+ * the ones buffered before end of input was seen and those after; a
+ * write failure afterwards sticks.
+ */
+START_TEST(test_half_close)
+{
+	struct stream *s;
+	char buf[256];
+	size_t got = 0;
+	ssize_t n;
+	int sv[2];
+
+	t_pair(sv);
+	ck_assert_int_eq(t_send_all(sv[1], S("CAPA\r\nNOOP\r\n")), 0);
+	ck_assert_int_eq(shutdown(sv[1], SHUT_WR), 0);
+	s = stream_fdopen(sv[0], STREAM_RDWR, 100);
+	stream_set_timeout(s, 1);
+	ck_assert_int_eq(stream_read_line(s, t_line), STREAM_LINE_OK);
+	ck_assert_int_eq(stream_puts(s, "+OK capa\r\n"), 0);
+	ck_assert_int_eq(stream_read_line(s, t_line), STREAM_LINE_OK);
+	ck_assert_int_eq(stream_puts(s, "+OK noop\r\n"), 0);
+	ck_assert_int_eq(stream_read_line(s, t_line), STREAM_EOF);
+	ck_assert_int_eq(stream_printf(s, "-ERR %s\r\n", "bye"), 0);
+	ck_assert_int_eq(stream_flush(s), 0);
+	ck_assert_int_eq(stream_error(s), STREAM_EOF);
+	ck_assert_str_eq(stream_reason(s), "eof");
+	while (got < sizeof(buf) - 1 &&
+	    (n = read(sv[1], buf + got, sizeof(buf) - 1 - got)) > 0) {
+		got += (size_t)n;
+		if (got >= 30)
+			break;
+	}
+	buf[got] = '\0';
+	ck_assert_str_eq(buf, "+OK capa\r\n+OK noop\r\n-ERR bye\r\n");
+
+	/* now the peer goes: the write error replaces end of input */
+	(void)close(sv[1]);
+	ck_assert_int_eq(stream_puts(s, "x\r\n"), 0);
+	ck_assert_int_eq(stream_flush(s), -1);
+	ck_assert_int_eq(stream_error(s), STREAM_ERROR);
+	ck_assert_int_eq(stream_puts(s, "x\r\n"), -1);
+	ck_assert_int_eq(stream_flush(s), -1);
+	ck_assert_int_eq(stream_read_line(s, t_line), STREAM_ERROR);
 	stream_free(&s);
 }
 END_TEST
@@ -944,6 +996,7 @@ stream_suite(void)
 	tc = tcase_create("sticky");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sticky_eof);
+	tcase_add_test(tc, test_half_close);
 	tcase_add_test(tc, test_closed_peer);
 	suite_add_tcase(su, tc);
 

@@ -132,6 +132,41 @@ START_TEST(test_valid_strings)
 }
 END_TEST
 
+static const struct {
+	const char *name;
+	uint32_t in, want;
+} fold_cases[] = {
+	{ "ascii upper", 'Q', 'q' },
+	{ "ascii lower", 'q', 'q' },
+	{ "digit", '7', '7' },
+	{ "latin-1 A grave", 0xc0, 0xe0 },
+	{ "multiplication sign", 0xd7, 0xd7 },
+	{ "sharp s stays", 0xdf, 0xdf },
+	{ "micro sign", 0xb5, 0x3bc },
+	{ "L with stroke", 0x141, 0x142 },
+	{ "dotless i stays", 0x131, 0x131 },
+	{ "long s", 0x17f, 's' },
+	{ "Y diaeresis", 0x178, 0xff },
+	{ "greek sigma", 0x3a3, 0x3c3 },
+	{ "final sigma", 0x3c2, 0x3c3 },
+	{ "cyrillic ya", 0x42f, 0x44f },
+	{ "cyrillic io", 0x401, 0x451 },
+	{ "capital sharp s", 0x1e9e, 0xdf },
+	{ "kelvin", 0x212a, 'k' },
+	{ "unknown CJK", 0x4e2d, 0x4e2d },
+};
+
+START_TEST(test_fold)
+{
+	uint32_t got = utf8_fold(fold_cases[_i].in);
+
+	ck_assert_msg(got == fold_cases[_i].want, "%s: got U+%04X, want U+%04X",
+	    fold_cases[_i].name, (unsigned)got, (unsigned)fold_cases[_i].want);
+	ck_assert_msg(utf8_fold(got) == got, "%s: folding twice changed it",
+	    fold_cases[_i].name);
+}
+END_TEST
+
 /* utf8_suite - the test suite */
 static Suite *
 utf8_suite(void)
@@ -147,6 +182,9 @@ utf8_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("valid");
 	tcase_add_test(tc, test_valid_strings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fold");
+	tcase_add_loop_test(tc, test_fold, 0, NELEM(fold_cases));
 	suite_add_tcase(s, tc);
 	return (s);
 }

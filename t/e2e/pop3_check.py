@@ -2,7 +2,11 @@
 # pop3_check.py - protocol checks for pop3_proto.sh with Python's poplib
 # and raw sockets, against the installed suite. Arguments: POP3_PORT
 # POP3S_PORT SMTP_PORT MAIL_DIR OWNER STEP, where STEP is "main" (every
-# check below) or "uidls FILE" (print alice's UIDL listing into FILE).
+# check below), "uidls FILE" (print alice's UIDL listing into FILE),
+# "rapid" (50 connect/login/QUIT cycles, none meeting [IN-USE]),
+# "halfclose" (commands sent, then shutdown(SHUT_WR): every reply still
+# arrives) or "delay N" (with pop3d_login_delay N: LOGIN-DELAY announced
+# in both states, a second login at once refused with [LOGIN-DELAY]).
 # Every check compares exact replies and bytes; the first mismatch exits
 # 1 with what was got and wanted.
 import os, poplib, pwd, re, smtplib, socket, ssl, sys, time
@@ -90,10 +94,68 @@ def uidls(user, pw):
     p.quit()
     return r
 
+def half_close(port, data):
+    """send data on a plain connection, half-close, read to EOF"""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        r = s.recv(65536)
+        if not r:
+            break
+        got += r
+    s.close()
+    return got
+
 if STEP == "uidls":
     with open(sys.argv[7], "w") as f:
         for l in uidls("alice@good.test", "pw-alice"):
             f.write(l.decode() + "\n")
+    sys.exit(0)
+
+if STEP == "rapid":
+    # QUIT releases the lock before its reply: reconnecting at once works
+    for i in range(50):
+        q = poplib.POP3_SSL("127.0.0.1", POP3S, context=CTX, timeout=10)
+        q.user("alice@good.test")
+        try:
+            q.pass_("pw-alice")
+        except poplib.error_proto as e:
+            fail("cycle %d: login: %r" % (i + 1, e.args[0]))
+        eq(q.quit()[:3], b"+OK", "cycle %d: QUIT" % (i + 1))
+    print("ok: 50 connect/login/QUIT cycles, no [IN-USE]")
+    sys.exit(0)
+
+if STEP == "halfclose":
+    capa = (rb"\+OK Capability list follows\r\n(?:[A-Z][^\r\n]*\r\n)*"
+            rb"IMPLEMENTATION Estuary\r\n\.\r\n")
+    greet = rb"\+OK Estuary POP3 ready <[^>]+>\r\n"
+    got = half_close(POP3, b"CAPA\r\nQUIT\r\n")
+    if not re.fullmatch(greet + capa + rb"\+OK Estuary POP3 server "
+                        rb"signing off\r\n", got):
+        fail("CAPA, QUIT, half-close: %r" % got)
+    # no QUIT: end of input comes while the CAPA reply is buffered
+    got = half_close(POP3, b"CAPA\r\n")
+    if not re.fullmatch(greet + capa, got):
+        fail("CAPA, half-close: %r" % got)
+    print("ok: replies to a half-closed client arrive")
+    sys.exit(0)
+
+if STEP == "delay":
+    n = int(sys.argv[7])
+    q = poplib.POP3_SSL("127.0.0.1", POP3S, context=CTX, timeout=10)
+    eq(q.capa().get("LOGIN-DELAY"), [str(n)], "CAPA LOGIN-DELAY before login")
+    q.user("tiny@good.test")
+    q.pass_("pw")
+    eq(q.capa().get("LOGIN-DELAY"), [str(n)], "CAPA LOGIN-DELAY after login")
+    q.quit()
+    q = poplib.POP3_SSL("127.0.0.1", POP3S, context=CTX, timeout=10)
+    q.user("tiny@good.test")
+    eq(err_of(q.pass_, "pw"), b"-ERR [LOGIN-DELAY] Logins are allowed "
+       b"once every %d seconds" % n, "second login at once")
+    q.quit()
+    print("ok: LOGIN-DELAY %d" % n)
     sys.exit(0)
 
 # --- mail for alice: through smtpd, and straight into the Maildir
@@ -154,13 +216,18 @@ for i in range(1, 5):
     resp, lines, octets = p.retr(i)
     body = b"\r\n".join(lines) + b"\r\n"
     eq(resp, b"+OK %d octets" % sizes[i - 1], "RETR %d +OK" % i)
+    # poplib counts what came, CR LF included, less the stuffing
+    eq(octets, sizes[i - 1], "RETR %d octets sent against LIST" % i)
     got.append(body)
 want = sorted(crlf(d) + (b"" if d.endswith(b"\n") else b"\r\n")
               for d in stored)
 eq(sorted(got), want, "RETR contents (CR LF) against the Maildir files")
 for d in stored:
-    if d.endswith(b"\n") and len(crlf(d)) not in sizes:
-        fail("no LIST size %d for a stored message" % len(crlf(d)))
+    # no final newline (the file written straight into new/): RETR adds
+    # CR LF, and LIST counts it
+    n = len(crlf(d)) + (0 if d.endswith(b"\n") else 2)
+    if n not in sizes:
+        fail("no LIST size %d for a stored message" % n)
 
 # --- TOP: the headers, the blank line, n body lines
 idx = [i for i in range(4) if b"Subject: dots" in got[i]][0] + 1

@@ -3,14 +3,18 @@
 # plaintext refused before STLS, STLS, pop3s, AUTH PLAIN, APOP refused for
 # a user without a secret, LIST/STAT sizes against RETR's exact bytes for
 # mail delivered through smtpd and written straight into the Maildir
-# (bare LF, 8-bit, no final newline), byte-stuffing, TOP, pipelining,
-# every login failure's reply, [IN-USE], the snapshot, RSET, DELE with a
-# dropped connection and with QUIT, throttling; then UIDLs stay the same
-# across a restart of the master. Last, APOP secrets: the master's key
+# (bare LF, 8-bit, no final newline: RETR sends exactly what LIST says),
+# byte-stuffing, TOP, pipelining, every login failure's reply, [IN-USE],
+# the snapshot, RSET, DELE with a dropped connection and with QUIT,
+# throttling; then UIDLs stay the same across a restart of the master,
+# 50 rapid connect/login/QUIT cycles never meet [IN-USE], logins are
+# recorded as last_login, and a client that half-closes after its
+# commands still gets every reply. Then APOP secrets: the master's key
 # file, estuaryctl user set apop=- (standard input) and apop=SECRET,
 # user show saying only whether one is set, APOP logins with poplib's
 # apop() (and a wrong digest refused), the secret nowhere in plaintext in
-# the registry or the log, and apop= clearing it.
+# the registry or the log, and apop= clearing it. Last, pop3d_login_delay:
+# LOGIN-DELAY in CAPA, a second login at once refused with [LOGIN-DELAY].
 
 . "$ESTUARY_TESTDIR/e2e/lib.sh"
 . "$ESTUARY_TESTDIR/e2e/smtp_lib.sh"
@@ -46,6 +50,16 @@ cmp -s "$E2E_DIR/uidl.1" "$E2E_DIR/uidl.2" ||
     e2e_fail "UIDLs changed across a restart: $(cat "$E2E_DIR"/uidl.*)"
 [ "$(wc -l < "$E2E_DIR/uidl.1")" = 4 ] || e2e_fail "want 4 UIDLs"
 e2e_note "UIDLs stable across sessions and a master restart"
+
+inuse='pop3d.*login refused user=alice@good.test reason=in-use'
+n=$(e2e_log_count "$inuse")
+out=$(check rapid 2>&1) || { echo "$out" >&2; e2e_fail "rapid cycles"; }
+e2e_note "$out"
+[ "$(e2e_log_count "$inuse")" = "$n" ] || e2e_fail "a rapid cycle met [IN-USE]"
+ctl user show alice@good.test | grep -q '^last_login: *never' &&
+    e2e_fail "a POP3 login did not set last_login"
+out=$(check halfclose 2>&1) || { echo "$out" >&2; e2e_fail "half-close"; }
+e2e_note "$out"
 
 # --- APOP secrets
 KEY=$E2E_DIR/var/lib/secret.key
@@ -113,3 +127,13 @@ apop_check alice@good.test "$APOP_A" "-ERR [AUTH] APOP is not enabled" ||
 printf '' | ctl user set alice@good.test apop=- 2>/dev/null
 [ $? = 2 ] || e2e_fail "apop=- with nothing on standard input: want exit 2"
 e2e_note "APOP with encrypted secrets"
+
+# --- LOGIN-DELAY
+e2e_stop
+e2e_conf pop3d_login_delay 30s
+e2e_start
+e2e_wait_for 10 e2e_workers_at_least pop3s 1 || e2e_fail "no pop3s worker"
+out=$(check delay 30 2>&1) || { echo "$out" >&2; e2e_fail "LOGIN-DELAY"; }
+e2e_note "$out"
+grep -q 'pop3d.*login refused user=tiny@good.test reason=login-delay' \
+    "$E2E_LOG" || e2e_fail "the log does not say why the login was refused"

@@ -29,6 +29,8 @@ SMTPS_PORT=$(e2e_port)
 
 # smtp_setup [PARAM=VALUE...] - configure, start, populate
 # ($SMTP_EXTRA_SERVICES: more services.conf lines, e.g. pop3d's)
+# ($SMTP_CERT_SAN: a subjectAltName for the certificate, e.g.
+# "IP:127.0.0.1" for clients that check the host name)
 smtp_setup() {
 	e2e_setup "control control - 4 1 100 admind
 smtp inet 127.0.0.1:$SMTP_PORT 10 1 100 smtpd smtp
@@ -37,6 +39,7 @@ smtps inet 127.0.0.1:$SMTPS_PORT 10 1 100 smtpd smtps${SMTP_EXTRA_SERVICES:+
 $SMTP_EXTRA_SERVICES}"
 	mkdir -p "$E2E_DIR/tls"
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mx.e2e.test" \
+	    ${SMTP_CERT_SAN:+-addext "subjectAltName=$SMTP_CERT_SAN"} \
 	    -keyout "$E2E_DIR/tls/key.pem" -out "$E2E_DIR/tls/cert.pem" \
 	    >/dev/null 2>&1 || e2e_fail "openssl req"
 	e2e_conf tls_cert_file "$E2E_DIR/tls/cert.pem"

@@ -4,8 +4,9 @@
 # limit, the recipient limit, over-long command and message lines,
 # malformed commands (the session goes on), the error limit, command and
 # DATA timeouts, bare LF and CR in DATA, pipelining with and without
-# PIPELINING announced, and after a reload the greeting pause (early
-# talkers refused), plaintext AUTH and bare newline normalisation.
+# PIPELINING announced, replies to a client that half-closes after its
+# commands, and after a reload the greeting pause (early talkers
+# refused), plaintext AUTH and bare newline normalisation.
 
 . "$ESTUARY_TESTDIR/e2e/lib.sh"
 . "$ESTUARY_TESTDIR/e2e/smtp_lib.sh"
@@ -38,6 +39,28 @@ out=$(chat $SUB "EHLO c.example" "AUTH PLAIN AGFsaWNlQGdvb2QudGVzdABwdy1hbGljZQ=
 has '^538 5\.7\.11 '; hasnt '^250-AUTH'
 out=$(chat $S "EHLO c.example" "AUTH PLAIN AGFsaWNlQGdvb2QudGVzdABwdy1hbGljZQ==" QUIT)
 has '^502 5\.5\.1 '
+
+# --- half-close: commands, shutdown(SHUT_WR), every reply still arrives
+halfclose() {
+	timeout 20 python3 - "$S" "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"EHLO c.example\r\n")
+while not f.readline().startswith(b"250 "):
+    pass
+s.sendall(sys.argv[2].encode().replace(b"|", b"\r\n"))
+s.shutdown(socket.SHUT_WR)
+sys.stdout.write(f.read().decode())
+PY
+}
+out=$(halfclose 'NOOP|NOOP|')
+[ "$(grep -c '^250 2\.0\.0 ' <<<"$out")" = 2 ] ||
+    e2e_fail "NOOP NOOP, half-close: want two 250 replies, got: $out"
+out=$(halfclose 'NOOP|QUIT|')
+has '^250 2\.0\.0 '; has '^221 2\.0\.0 '
+e2e_note "replies to a half-closed client arrive"
 e2e_note "EHLO: extensions as configured; AUTH refused without TLS (538)"
 
 # --- STARTTLS: input pipelined after it is dropped (RFC 3207 4.2)
