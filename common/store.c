@@ -5,13 +5,15 @@
  * registry_setup()) hold the index. "mailboxes.db" is keyed by "user NUL
  * folder" (the INBOX is "INBOX"), so one user's mailboxes are one range of
  * keys; its record holds the mailbox's private id, UIDVALIDITY, UIDNEXT,
- * HIGHESTMODSEQ, count, size, vsize and the directory mtimes of the last
- * full scan. One more record, under the key "NUL counter" (no address is
- * empty), hands out mailbox ids and UIDVALIDITY values. "messages.db" is
- * keyed by the mailbox id and the UID, both big-endian, so a mailbox's
- * messages are one range in UID order and a rename moves only mailbox
- * records. Records are ipc attribute lists starting with "v", like the
- * registry's; unknown attributes are ignored, missing ones are zero.
+ * HIGHESTMODSEQ, count, size, vsize, the directory mtimes of the last
+ * full scan and the first UID no IMAP session has claimed as \Recent
+ * ("recent", absent while 1). One more record, under the key "NUL
+ * counter" (no address is empty), hands out mailbox ids and UIDVALIDITY
+ * values. "messages.db" is keyed by the mailbox id and the UID, both
+ * big-endian, so a mailbox's messages are one range in UID order and a
+ * rename moves only mailbox records. Records are ipc attribute lists
+ * starting with "v", like the registry's; unknown attributes are
+ * ignored, missing ones are zero.
  *
  * Every index change runs through the registry's reg_run(): one short
  * transaction, committed synchronously, deadlocks retried. A transaction
@@ -125,6 +127,7 @@ struct st_mbox {
 	uint64_t vsize;
 	uint64_t scan_new;		/* new/ mtime (ns) at the last scan */
 	uint64_t scan_cur;
+	uint32_t first_recent;		/* first UID still \Recent; 0 = 1 */
 };
 
 struct store_rcpt {
@@ -530,6 +533,8 @@ st_mbox_encode(const struct st_mbox *m, struct sbuf *out)
 	    ipc_put_u64(out, "vsize", m->vsize) < 0 ||
 	    ipc_put_u64(out, "scan_new", m->scan_new) < 0 ||
 	    ipc_put_u64(out, "scan_cur", m->scan_cur) < 0 ||
+	    (m->first_recent > 1 && ipc_put_u64(out, "recent",
+	    m->first_recent) < 0) ||
 	    ipc_end(out) < 0)
 		return (-1);
 	return (0);
@@ -540,7 +545,7 @@ static int
 st_mbox_decode(const DBT *data, struct st_mbox *m, const char **error_r)
 {
 	struct ipc_msg msg;
-	uint64_t uv, un;
+	uint64_t uv, un, fr;
 	int bad;
 
 	memset(m, 0, sizeof(*m));
@@ -554,7 +559,8 @@ st_mbox_decode(const DBT *data, struct st_mbox *m, const char **error_r)
 	    st_num(&msg, "size", UINT64_MAX, &m->size) < 0 ||
 	    st_num(&msg, "vsize", UINT64_MAX, &m->vsize) < 0 ||
 	    st_num(&msg, "scan_new", UINT64_MAX, &m->scan_new) < 0 ||
-	    st_num(&msg, "scan_cur", UINT64_MAX, &m->scan_cur) < 0;
+	    st_num(&msg, "scan_cur", UINT64_MAX, &m->scan_cur) < 0 ||
+	    st_num(&msg, "recent", UINT32_MAX, &fr) < 0;
 	ipc_msg_clear(&msg);
 	if (bad || m->id == 0 || uv == 0 || un == 0) {
 		*error_r = "store: mailbox: malformed record: bad field";
@@ -562,6 +568,7 @@ st_mbox_decode(const DBT *data, struct st_mbox *m, const char **error_r)
 	}
 	m->uidvalidity = (uint32_t)uv;
 	m->uidnext = (uint32_t)un;
+	m->first_recent = (uint32_t)fr;
 	return (0);
 }
 
@@ -2745,6 +2752,63 @@ store_mailbox_set_uidvalidity(struct store_mailbox *mb,
 	    error_r));
 }
 
+struct st_recent_op {
+	struct store_mailbox *mb;
+	uint32_t first;
+};
+
+/* st_recent_body - hand the \Recent messages to one session */
+static int
+st_recent_body(struct registry *reg, DB_TXN *txn, void *ctx,
+    const char **error_r)
+{
+	struct st_recent_op *o = ctx;
+	struct st_mbox rec;
+	int ret;
+
+	(void)reg;
+	if ((ret = st_mbox_lock(o->mb, txn, &rec, error_r)) != 0)
+		return (ret);
+	o->first = rec.first_recent > 1 ? rec.first_recent : 1;
+	if (o->first >= rec.uidnext) {
+		o->first = rec.uidnext;
+		return (0);
+	}
+	rec.first_recent = rec.uidnext;
+	return (st_mbox_update(o->mb, txn, &rec, 1, error_r));
+}
+
+/* store_mailbox_claim_recent - take the \Recent messages */
+int
+store_mailbox_claim_recent(struct store_mailbox *mb, uint32_t *first_r,
+    const char **error_r)
+{
+	struct st_recent_op o;
+
+	st_check_pid(mb->st);
+	o.mb = mb;
+	o.first = 0;
+	if (reg_run(mb->st->reg, "claim recent", 0, st_recent_body, &o,
+	    error_r) < 0)
+		return (-1);
+	*first_r = o.first;
+	return (0);
+}
+
+/* store_mailbox_first_recent - the first \Recent UID, claiming nothing */
+int
+store_mailbox_first_recent(struct store_mailbox *mb, uint32_t *first_r,
+    const char **error_r)
+{
+	st_check_pid(mb->st);
+	if (st_refresh(mb, error_r) < 0)
+		return (-1);
+	*first_r = mb->rec.first_recent > 1 ? mb->rec.first_recent : 1;
+	if (*first_r > mb->rec.uidnext)
+		*first_r = mb->rec.uidnext;
+	return (0);
+}
+
 /* store_mailbox_list - messages by UID range */
 int
 store_mailbox_list(struct store_mailbox *mb, uint32_t first, uint32_t last,
@@ -3031,6 +3095,29 @@ st_flags_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	return (st_mbox_update(mb, txn, &rec, changed, error_r));
 }
 
+/*
+ * st_changes_touch - tell watchers (IMAP IDLE) that the index changed
+ * without a file moving: open (creating it if need be) and close the
+ * mailbox directory's STORE_CHANGES_FILE and set its mtime to now. Best
+ * effort: a failure is only logged, the change itself is committed.
+ */
+static void
+st_changes_touch(struct store_mailbox *mb)
+{
+	char *p = st_path(mb->box.dir, STORE_CHANGES_FILE);
+	int fd;
+
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) < 0) {
+		msg_warn("store: open %s: %s", p, strerror(errno));
+	} else {
+		if (futimens(fd, NULL) < 0)
+			msg_warn("store: futimens %s: %s", p, strerror(errno));
+		(void)close(fd);
+	}
+	free(p);
+}
+
 /* store_msg_flags - change flags and keywords */
 int
 store_msg_flags(struct store_mailbox *mb, const uint32_t *uids,
@@ -3039,6 +3126,7 @@ store_msg_flags(struct store_mailbox *mb, const uint32_t *uids,
     size_t *failed_count_r, const char **error_r)
 {
 	struct st_flags_op o;
+	uint64_t modseq;
 
 	st_check_pid(mb->st);
 	if (failed_r != NULL)
@@ -3059,6 +3147,7 @@ store_msg_flags(struct store_mailbox *mb, const uint32_t *uids,
 	o.kw = keywords;
 	o.unchanged_since = unchanged_since;
 	o.failed = xcalloc(count + 1, sizeof(*o.failed));
+	modseq = mb->rec.modseq;
 	for (o.from = 0; o.from < count; o.from = o.to) {
 		o.to = count - o.from > STORE_BATCH ? o.from + STORE_BATCH :
 		    count;
@@ -3066,9 +3155,13 @@ store_msg_flags(struct store_mailbox *mb, const uint32_t *uids,
 		if (reg_run(mb->st->reg, "flags", 0, st_flags_body, &o,
 		    error_r) < 0) {
 			free(o.failed);
+			if (mb->rec.modseq != modseq)
+				st_changes_touch(mb);
 			return (-1);
 		}
 	}
+	if (mb->rec.modseq != modseq)
+		st_changes_touch(mb);
 	if (failed_r != NULL && o.nfailed > 0) {
 		*failed_r = o.failed;
 		*failed_count_r = o.nfailed;

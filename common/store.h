@@ -78,6 +78,7 @@
 #define STORE_KEYWORDS_MAX	1000	/* bytes of the keyword list */
 #define STORE_UIDL_MAX		70	/* RFC 1939 */
 #define STORE_TMP_MAX_AGE	(36 * 3600)	/* unindexed tmp/ files */
+#define STORE_CHANGES_FILE	"estuary-changes" /* see store_msg_flags */
 
 struct store;
 struct store_delivery;
@@ -229,6 +230,22 @@ int	store_mailbox_set_uidvalidity(struct store_mailbox *mb,
 	    uint32_t uidvalidity, const char **error_r);
 
 /*
+ * \Recent (RFC 3501 2.3.2): the mailbox record keeps the first UID that
+ * no session has claimed yet (a record without it, from before it
+ * existed or rebuilt, reads as 1: every message is recent to the next
+ * claimer). store_mailbox_claim_recent - one short synchronous
+ * transaction: *first_r = that UID, and the record's value becomes
+ * UIDNEXT; messages with UID >= *first_r (and below UIDNEXT) are recent
+ * to the caller and to nobody else (IMAP SELECT, and again when a
+ * selected session notices new messages). store_mailbox_first_recent -
+ * the same UID, claiming nothing (EXAMINE, STATUS RECENT).
+ */
+int	store_mailbox_claim_recent(struct store_mailbox *mb, uint32_t *first_r,
+	    const char **error_r);
+int	store_mailbox_first_recent(struct store_mailbox *mb, uint32_t *first_r,
+	    const char **error_r);
+
+/*
  * store_mailbox_list - the messages with first <= UID <= last (last 0 =
  * no limit), in UID order, read in batches (several short transactions;
  * a message expunged meanwhile may still be listed). *msgs_r is a new
@@ -270,7 +287,10 @@ enum store_flag_op {
  * store_msg_flags - change flags (and keywords, space-separated, NULL =
  * none) of the messages uids[0..count) in one transaction per batch;
  * UIDs no longer in the index are skipped. A message whose flags change
- * gets a new modseq (the mailbox's HIGHESTMODSEQ + 1). With
+ * gets a new modseq (the mailbox's HIGHESTMODSEQ + 1); when any did,
+ * the mtime of STORE_CHANGES_FILE in the mailbox directory is set to now
+ * (created if missing) so that a watcher (IMAP IDLE, inotify
+ * IN_CLOSE_WRITE) notices changes that move no file. With
  * unchanged_since != 0 (CONDSTORE), a message whose modseq is greater is
  * left alone and its UID put in *failed_r (a new array, free() it;
  * *failed_count_r its length); failed_r may be NULL otherwise.

@@ -237,6 +237,20 @@ void	imapd_cmd_copy(struct imapd_session *, const struct imap_arg *,
 	    size_t, int);
 void	imapd_cmd_move(struct imapd_session *, const struct imap_arg *,
 	    size_t, int);
+/*
+ * imapd_copy_uids - copy the messages uids[0..n) of mb (need not be the
+ * selected mailbox) into folder ("INBOX" or a store folder that exists),
+ * each linked (store_delivery_begin_file) with its flags, keywords and
+ * internal date, one committed delivery per message; the quota is checked
+ * first when quota is set. 0 with "COPYUID ..." in code (if any message
+ * was copied); -1 with the response code (OVERQUOTA, SERVERBUG) in code.
+ * If copied is not NULL (room for n) it gets the UIDs actually copied, in
+ * order, *ncopied_r their number, also after -1 (a failure half-way
+ * leaves the copies made so far).
+ */
+int	imapd_copy_uids(struct imapd_session *sess, struct store_mailbox *mb,
+	    const uint32_t *uids, size_t n, const char *folder, int quota,
+	    struct sbuf *code, uint32_t *copied, size_t *ncopied_r);
 void	imapd_cmd_append(struct imapd_session *, const struct imap_arg *,
 	    size_t, int);
 void	imapd_cmd_expunge(struct imapd_session *, const struct imap_arg *,

@@ -4,6 +4,12 @@
  * SUBSCRIBE/UNSUBSCRIBE, CREATE, DELETE, RENAME, STATUS, and the QUOTA
  * commands.
  *
+ * RENAME INBOX (RFC 3501 6.3.5) creates the new mailbox, copies every
+ * message of the INBOX into it with the COPY code (imapd_copy_uids) and
+ * then expunges them from the INBOX; the INBOX's inferiors stay. LSUB
+ * with "%" also lists, with \Noselect, an unsubscribed parent of a
+ * subscribed name that only "%" hides (RFC 3501 6.3.9).
+ *
  * A name from a client is checked before anything else: it must decode
  * as modified UTF-7 (mutf7.h, strict), "/" separates levels, a level may
  * not be empty or hold "." (the store's separator), and the result must
@@ -376,6 +382,46 @@ is_subscribed(char **subs, size_t n, const char *name)
 	return (0);
 }
 
+/*
+ * lsub_parents - LSUB with "%" (RFC 3501 6.3.9): a superior name of a
+ * subscribed name that matches the pattern while the subscribed name does
+ * not (it is only reached through "%"), and is not subscribed itself, is
+ * listed with \Noselect, once
+ */
+static void
+lsub_parents(struct imapd_session *sess, const char *pattern, char **subs,
+    size_t nsubs)
+{
+	char name[IMAPD_NAME_MAX + 1], **done = NULL;
+	size_t i, k, ndone = 0;
+	char *p;
+
+	for (i = 0; i < nsubs; i++) {
+		if (strlen(subs[i]) > IMAPD_NAME_MAX ||
+		    name_match(pattern, subs[i]))
+			continue;
+		memcpy(name, subs[i], strlen(subs[i]) + 1);
+		for (p = name; (p = strchr(p, IMAPD_DELIM)) != NULL; p++) {
+			*p = '\0';
+			for (k = 0; k < ndone; k++)
+				if (strcmp(done[k], name) == 0)
+					break;
+			if (k == ndone && name_match(pattern, name) &&
+			    !is_subscribed(subs, nsubs, name)) {
+				done = xreallocarray(done, ndone + 1,
+				    sizeof(*done));
+				done[ndone++] = xstrdup(name);
+				(void)stream_printf(sess->s, "* LSUB "
+				    "(\\Noselect) \"%c\" ", IMAPD_DELIM);
+				imapd_write_string(sess, name, strlen(name));
+				(void)stream_puts(sess->s, "\r\n");
+			}
+			*p = IMAPD_DELIM;
+		}
+	}
+	subs_free(done, ndone);
+}
+
 /* imapd_cmd_list - LIST/LSUB [(selection)] reference pattern [RETURN] */
 void
 imapd_cmd_list(struct imapd_session *sess, const struct imap_arg *args,
@@ -470,6 +516,8 @@ imapd_cmd_list(struct imapd_session *sess, const struct imap_arg *args,
 			imapd_write_string(sess, subs[i], strlen(subs[i]));
 			(void)stream_puts(sess->s, "\r\n");
 		}
+	if (lsub && strchr(pattern, '%') != NULL)
+		lsub_parents(sess, pattern, subs, nsubs);
 	sbuf_free(&attrs);
 	subs_free(subs, nsubs);
 	free(e);
@@ -537,6 +585,23 @@ imapd_cmd_subscribe(struct imapd_session *sess, const struct imap_arg *args,
 	imapd_tagged(sess, "OK", "%sSUBSCRIBE completed", unsub ? "UN" : "");
 }
 
+/* create_parents - the superior folders of folder that do not exist */
+static void
+create_parents(struct imapd_session *sess, char *folder)
+{
+	const char *error;
+	char *p;
+
+	for (p = folder; (p = strchr(p, '.')) != NULL; p++) {
+		*p = '\0';
+		if (strcmp(folder, "INBOX") != 0 && store_folder_exists(
+		    sess->ctx->st, sess->user, folder, &error) == 0)
+			(void)store_folder_create(sess->ctx->st, sess->user,
+			    folder, &error);
+		*p = '.';
+	}
+}
+
 /* imapd_cmd_create - CREATE name (parents too) */
 void
 imapd_cmd_create(struct imapd_session *sess, const struct imap_arg *args,
@@ -544,7 +609,6 @@ imapd_cmd_create(struct imapd_session *sess, const struct imap_arg *args,
 {
 	char folder[IMAPD_NAME_MAX + 1];
 	const char *error;
-	char *p;
 	int r;
 
 	(void)uid;
@@ -560,14 +624,7 @@ imapd_cmd_create(struct imapd_session *sess, const struct imap_arg *args,
 		return;
 	}
 	/* Superior names first (RFC 3501 6.3.3). */
-	for (p = folder; (p = strchr(p, '.')) != NULL; p++) {
-		*p = '\0';
-		if (strcmp(folder, "INBOX") != 0 && store_folder_exists(
-		    sess->ctx->st, sess->user, folder, &error) == 0)
-			(void)store_folder_create(sess->ctx->st, sess->user,
-			    folder, &error);
-		*p = '.';
-	}
+	create_parents(sess, folder);
 	if (store_folder_create(sess->ctx->st, sess->user, folder,
 	    &error) < 0) {
 		msg_warn("user %s: create %s: %s", sess->user, folder, error);
@@ -617,6 +674,71 @@ imapd_cmd_delete(struct imapd_session *sess, const struct imap_arg *args,
 	imapd_tagged(sess, "OK", "DELETE completed");
 }
 
+/*
+ * rename_inbox - RENAME INBOX to (RFC 3501 6.3.5): create to, copy every
+ * message of the INBOX into it (flags, keywords, internal date kept),
+ * then expunge the copied ones from the INBOX; inferiors of the INBOX
+ * stay where they are. XXX: not atomic: a crash or error between the
+ * copy and the expunge leaves the messages in both mailboxes (duplicates,
+ * never a loss).
+ */
+static void
+rename_inbox(struct imapd_session *sess, char *to)
+{
+	struct store_mailbox *mb, *own = NULL;
+	struct store_msg *msgs = NULL;
+	uint32_t *uids = NULL, *copied = NULL;
+	size_t i, n = 0, ncopied = 0;
+	struct sbuf *code;
+	const char *error;
+	int r;
+
+	if (sess->sel != NULL && strcmp(sess->sel->folder, "INBOX") == 0)
+		mb = sess->sel->mb;
+	else if ((mb = own = store_mailbox_open(sess->ctx->st, sess->user,
+	    NULL, NULL, &error)) == NULL) {
+		msg_warn("user %s: rename INBOX: %s", sess->user, error);
+		imapd_tagged(sess, "NO", "[SERVERBUG] Cannot open the INBOX");
+		return;
+	}
+	create_parents(sess, to);
+	if (store_mailbox_list(mb, 1, 0, &msgs, &n, &error) < 0 ||
+	    store_folder_create(sess->ctx->st, sess->user, to, &error) < 0) {
+		msg_warn("user %s: rename INBOX %s: %s", sess->user, to,
+		    error);
+		store_msgs_free(&msgs, n);
+		store_mailbox_close(&own);
+		imapd_tagged(sess, "NO", "[CANNOT] Cannot rename the INBOX");
+		return;
+	}
+	uids = xcalloc(n + 1, sizeof(*uids));
+	copied = xcalloc(n + 1, sizeof(*copied));
+	for (i = 0; i < n; i++)
+		uids[i] = msgs[i].uid;
+	store_msgs_free(&msgs, n);
+	/* Copy first, expunge after: a failure leaves duplicates. */
+	code = sbuf_new(0);
+	r = imapd_copy_uids(sess, mb, uids, n, to, 0, code, copied, &ncopied);
+	sbuf_free(&code);
+	if (r < 0) {
+		imapd_tagged(sess, "NO", "[SERVERBUG] RENAME INBOX copied %zu "
+		    "of %zu messages; the INBOX is unchanged", ncopied, n);
+	} else if (ncopied > 0 && store_expunge(mb, copied, ncopied,
+	    &error) < 0) {
+		msg_warn("user %s: rename INBOX: expunge: %s", sess->user,
+		    error);
+		imapd_tagged(sess, "NO", "[SERVERBUG] RENAME INBOX copied the "
+		    "messages but could not remove them from the INBOX");
+	} else {
+		msg_info("user %s: INBOX renamed to %s, %zu messages moved",
+		    sess->user, to, ncopied);
+		imapd_tagged(sess, "OK", "RENAME completed");
+	}
+	free(uids);
+	free(copied);
+	store_mailbox_close(&own);
+}
+
 /* imapd_cmd_rename - RENAME from to */
 void
 imapd_cmd_rename(struct imapd_session *sess, const struct imap_arg *args,
@@ -633,16 +755,13 @@ imapd_cmd_rename(struct imapd_session *sess, const struct imap_arg *args,
 	if (mailbox_arg(sess, &args[0], from, 0) < 0 ||
 	    mailbox_arg(sess, &args[1], to, 1) < 0)
 		return;
-	if (strcmp(from, "INBOX") == 0) {
-		/* XXX: RFC 3501 moves the INBOX's messages to the new
-		 * mailbox; the store has no such operation yet. */
-		imapd_tagged(sess, "NO", "[CANNOT] Renaming the INBOX is not "
-		    "supported");
-		return;
-	}
 	if (strcmp(to, "INBOX") == 0 || store_folder_exists(sess->ctx->st,
 	    sess->user, to, &error) == 1) {
 		imapd_tagged(sess, "NO", "[ALREADYEXISTS] Mailbox exists");
+		return;
+	}
+	if (strcmp(from, "INBOX") == 0) {
+		rename_inbox(sess, to);
 		return;
 	}
 	if (store_folder_exists(sess->ctx->st, sess->user, from,
@@ -676,6 +795,7 @@ imapd_cmd_status(struct imapd_session *sess, const struct imap_arg *args,
 	struct store_msg *msgs = NULL;
 	const char *error;
 	size_t i, j, n = 0, recent = 0, unseen = 0;
+	uint32_t first_recent = 1;
 	struct sbuf *sb;
 	int notfound = 0;
 
@@ -706,6 +826,8 @@ imapd_cmd_status(struct imapd_session *sess, const struct imap_arg *args,
 		return;
 	}
 	if (store_mailbox_info(mb, &info, &error) < 0 ||
+	    ((want & RECENT) && store_mailbox_first_recent(mb, &first_recent,
+	    &error) < 0) ||
 	    ((want & (RECENT | UNSEEN)) && store_mailbox_list(mb, 1, 0,
 	    &msgs, &n, &error) < 0)) {
 		store_mailbox_close(&mb);
@@ -713,11 +835,10 @@ imapd_cmd_status(struct imapd_session *sess, const struct imap_arg *args,
 		    "mailbox");
 		return;
 	}
+	/* Recent: not yet claimed by any session's SELECT (RFC 3501 2.3.2). */
 	for (i = 0; i < n; i++) {
-		if (!(msgs[i].flags & STORE_FLAG_SEEN)) {
-			unseen++;
-			recent += strncmp(msgs[i].file, "new/", 4) == 0;
-		}
+		unseen += !(msgs[i].flags & STORE_FLAG_SEEN);
+		recent += msgs[i].uid >= first_recent;
 	}
 	store_msgs_free(&msgs, n);
 	store_mailbox_close(&mb);

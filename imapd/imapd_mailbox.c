@@ -15,15 +15,21 @@
  * may not be sent (after FETCH, STORE or SEARCH) and something was
  * expunged, the whole update waits for a later command.
  *
- * \Recent: a message is recent for this session if it was in new/ and
- * unseen when the mailbox was selected, or arrived while selected.
- * XXX: two sessions selecting the same mailbox may both see a message as
- * recent; the store keeps no per-mailbox "recent" mark to hand it to one.
+ * \Recent (RFC 3501 2.3.2): a message is recent in exactly one session,
+ * the first to see it. SELECT claims the mailbox's unclaimed messages
+ * from the store (store_mailbox_claim_recent), and so does a selected
+ * session when it notices new messages; EXAMINE claims nothing and shows
+ * as recent what nobody has claimed yet (store_mailbox_first_recent).
+ * The claim comes before the index is listed, so a message delivered in
+ * between is recent here and again for the next claimer: when it cannot
+ * tell, a session SHOULD consider a message recent (RFC 3501 2.3.2).
  *
  * IDLE waits on the client and on inotify watches of the mailbox's new/
  * and cur/ directories (so a delivery by another process wakes it at
- * once), with a store sync every imapd_idle_check_interval as a fallback,
- * and ends with DONE, or with BYE after imapd_timeout.
+ * once) and of the store's STORE_CHANGES_FILE in the mailbox directory
+ * (touched when another session changes flags), with a store sync every
+ * imapd_idle_check_interval as a fallback, and ends with DONE, or with
+ * BYE after imapd_timeout.
  */
 #include "config.h"
 
@@ -221,10 +227,32 @@ imapd_seqset(struct imapd_session *sess, const struct imap_arg *arg, int uid,
 	return (0);
 }
 
-/* load - the index into a map; -1 with *error_r */
+/*
+ * first_recent - the first UID that is \Recent for this session: claimed
+ * from the store unless read-only; on error none (UINT32_MAX), logged
+ */
+static uint32_t
+first_recent(struct store_mailbox *mb, int readonly, const char *folder)
+{
+	const char *error;
+	uint32_t first;
+	int r;
+
+	if (readonly)
+		r = store_mailbox_first_recent(mb, &first, &error);
+	else
+		r = store_mailbox_claim_recent(mb, &first, &error);
+	if (r < 0) {
+		msg_warn("mailbox %s: recent: %s", log_safe(folder), error);
+		return (UINT32_MAX);
+	}
+	return (first);
+}
+
+/* load - the index into a map (\Recent from UID recent_from on); -1 */
 static int
-load(struct store_mailbox *mb, int mark_new, struct imapd_msg **msgs_r,
-    size_t *n_r, const char **error_r)
+load(struct store_mailbox *mb, uint32_t recent_from,
+    struct imapd_msg **msgs_r, size_t *n_r, const char **error_r)
 {
 	struct store_msg *sm;
 	struct imapd_msg *msgs;
@@ -239,8 +267,7 @@ load(struct store_mailbox *mb, int mark_new, struct imapd_msg **msgs_r,
 		msgs[i].keywords = xstrdup(sm[i].keywords ? sm[i].keywords :
 		    "");
 		msgs[i].modseq = sm[i].modseq;
-		msgs[i].recent = mark_new && strncmp(sm[i].file, "new/", 4) ==
-		    0 && !(sm[i].flags & STORE_FLAG_SEEN);
+		msgs[i].recent = sm[i].uid >= recent_from;
 	}
 	store_msgs_free(&sm, n);
 	*msgs_r = msgs;
@@ -286,20 +313,25 @@ imapd_mailbox_reload(struct imapd_session *sess)
 	struct imapd_msg *msgs;
 	const char *error;
 	size_t n, i;
+	uint32_t first = UINT32_MAX;
 	long j;
 
 	if (m == NULL)
 		return (0);
 	if (store_mailbox_info(m->mb, &info, &error) < 0 ||
-	    load(m->mb, 0, &msgs, &n, &error) < 0) {
+	    load(m->mb, UINT32_MAX, &msgs, &n, &error) < 0) {
 		msg_warn("mailbox %s: %s", m->folder, error);
 		return (-1);
 	}
 	for (i = 0; i < n; i++)
-		if ((j = imapd_find_uid(m, msgs[i].uid)) >= 0)
+		if ((j = imapd_find_uid(m, msgs[i].uid)) >= 0) {
 			msgs[i].recent = m->msgs[j].recent;
-		else
-			msgs[i].recent = 1;
+		} else {
+			if (first == UINT32_MAX)
+				first = first_recent(m->mb, m->readonly,
+				    m->folder);
+			msgs[i].recent = msgs[i].uid >= first;
+		}
 	free_msgs(m->msgs, m->n);
 	m->msgs = msgs;
 	m->n = n;
@@ -318,7 +350,7 @@ imapd_mailbox_update(struct imapd_session *sess, int force)
 	struct imapd_msg *msgs, *o;
 	const char *error;
 	size_t n, i, k, old_n, gone = 0;
-	uint32_t maxuid;
+	uint32_t maxuid, first = 0;
 	long j;
 
 	if (m == NULL || sess->state != IMAPD_SELECTED)
@@ -332,7 +364,10 @@ imapd_mailbox_update(struct imapd_session *sess, int force)
 	if (info.uidnext == m->uidnext && info.count == m->count &&
 	    info.highestmodseq == m->highestmodseq)
 		return;
-	if (load(m->mb, 0, &msgs, &n, &error) < 0) {
+	/* Claim before listing (see the top of this file). */
+	if (info.uidnext != m->uidnext)
+		first = first_recent(m->mb, m->readonly, m->folder);
+	if (load(m->mb, UINT32_MAX, &msgs, &n, &error) < 0) {
 		msg_warn("mailbox %s: %s", m->folder, error);
 		return;
 	}
@@ -392,7 +427,12 @@ imapd_mailbox_update(struct imapd_session *sess, int force)
 				fetch_flags(sess, (size_t)j);
 			}
 		} else {
-			msgs[i].recent = 1;
+			/* New to this session: recent if nobody else
+			 * claimed it first. */
+			if (first == 0)
+				first = first_recent(m->mb, m->readonly,
+				    m->folder);
+			msgs[i].recent = msgs[i].uid >= first;
 		}
 	}
 	/* The map becomes the index (same order, same entries). */
@@ -463,7 +503,8 @@ imapd_cmd_select(struct imapd_session *sess, const struct imap_arg *args,
 		return;
 	}
 	if (store_mailbox_info(m->mb, &info, &error) < 0 ||
-	    load(m->mb, 1, &m->msgs, &m->n, &error) < 0) {
+	    load(m->mb, first_recent(m->mb, examine, m->folder), &m->msgs,
+	    &m->n, &error) < 0) {
 		msg_warn("user %s: select %s: %s", sess->user, m->folder,
 		    error);
 		store_mailbox_close(&m->mb);
@@ -518,9 +559,12 @@ imapd_cmd_noop(struct imapd_session *sess, const struct imap_arg *args,
 	imapd_tagged(sess, "OK", "NOOP completed");
 }
 
-/* idle_watch - inotify on the selected mailbox's new/ and cur/ */
+/*
+ * idle_watch - inotify on the selected mailbox's new/ and cur/, and on
+ * its directory for the store's STORE_CHANGES_FILE (see idle_relevant)
+ */
 static int
-idle_watch(struct imapd_session *sess)
+idle_watch(struct imapd_session *sess, int *dirwd_r)
 {
 	char dir[4096], path[4200];
 	const char *sub[] = { "new", "cur" };
@@ -541,7 +585,36 @@ idle_watch(struct imapd_session *sess)
 			msg_warn("inotify_add_watch %s: %s", path,
 			    strerror(errno));
 	}
+	if ((*dirwd_r = inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_ATTRIB
+	    | IN_ONLYDIR)) < 0)
+		msg_warn("inotify_add_watch %s: %s", dir, strerror(errno));
 	return (fd);
+}
+
+/*
+ * idle_relevant - drain the inotify events: 1 if one is worth a sync
+ * (anything in new/ or cur/, or STORE_CHANGES_FILE in the mailbox
+ * directory; not the other files and folders there)
+ */
+static int
+idle_relevant(int ifd, int dirwd)
+{
+	char evbuf[4096] __attribute__((aligned(__alignof__(struct
+	    inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n, off;
+	int any = 0;
+
+	while ((n = read(ifd, evbuf, sizeof(evbuf))) > 0)
+		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
+		    off += (ssize_t)sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(evbuf + off);
+			if (ev->wd != dirwd || (ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len > 0 && strcmp(ev->name,
+			    STORE_CHANGES_FILE) == 0))
+				any = 1;
+		}
+	return (any);
 }
 
 /* imapd_cmd_idle - RFC 2177 */
@@ -550,9 +623,8 @@ imapd_cmd_idle(struct imapd_session *sess, const struct imap_arg *args,
     size_t count, int uid)
 {
 	struct sbuf *line;
-	char evbuf[4096];
 	time_t start = time(NULL), now, last = start;
-	int ifd, r, ms;
+	int ifd, dirwd = -1, r, ms;
 	long left;
 
 	(void)args;
@@ -561,7 +633,7 @@ imapd_cmd_idle(struct imapd_session *sess, const struct imap_arg *args,
 		imapd_bad(sess, "IDLE takes no arguments");
 		return;
 	}
-	ifd = idle_watch(sess);
+	ifd = idle_watch(sess, &dirwd);
 	imapd_mailbox_update(sess, 0);
 	(void)stream_puts(sess->s, "+ idling\r\n");
 	line = sbuf_new(1024);
@@ -595,10 +667,8 @@ imapd_cmd_idle(struct imapd_session *sess, const struct imap_arg *args,
 			}
 			break;
 		}
-		if (r == 2) {
-			while (read(ifd, evbuf, sizeof(evbuf)) > 0)
-				;
-		}
+		if (r == 2 && !idle_relevant(ifd, dirwd))
+			r = 0;
 		if (r == 2 || time(NULL) - last >=
 		    var_imapd_idle_check_interval) {
 			last = time(NULL);

@@ -8,7 +8,8 @@
  * reported and applied to the session's map, so what a client is told is
  * always what is on disk. COPY links the message file into the target
  * mailbox (store_delivery_begin_file), one committed delivery per message,
- * keeping flags, keywords and the internal date. APPEND turns the
+ * keeping flags, keywords and the internal date (imapd_copy_uids, also
+ * used by RENAME INBOX). APPEND turns the
  * literal's CR LF into LF (the store's form) and checks the quota first.
  * A read-only (EXAMINE) mailbox refuses STORE, MOVE, EXPUNGE.
  *
@@ -311,10 +312,11 @@ expunge_idx(struct imapd_session *sess, const size_t *idx, size_t n)
 	return (0);
 }
 
-/* copy_msgs - copy idx[0..n) to folder; the COPYUID text into code */
-static int
-copy_msgs(struct imapd_session *sess, const size_t *idx, size_t n,
-    const char *folder, struct sbuf *code)
+/* imapd_copy_uids - copy messages of mb to folder (see imapd.h) */
+int
+imapd_copy_uids(struct imapd_session *sess, struct store_mailbox *mb,
+    const uint32_t *uids, size_t n, const char *folder, int quota,
+    struct sbuf *code, uint32_t *copied, size_t *ncopied_r)
 {
 	struct imap_seq_range *r1, *r2;
 	struct imap_seqset src, dst;
@@ -328,13 +330,14 @@ copy_msgs(struct imapd_session *sess, const size_t *idx, size_t n,
 	size_t i, l1, l2;
 	int r, ret = -1;
 
-	for (i = 0; i < n; i++)
-		if (store_msg_get(sess->sel->mb, sess->sel->msgs[idx[i]].uid,
-		    &sm, &error) == 1) {
+	if (ncopied_r != NULL)
+		*ncopied_r = 0;
+	for (i = 0; quota && i < n; i++)
+		if (store_msg_get(mb, uids[i], &sm, &error) == 1) {
 			total += sm.size;
 			store_msg_clear(&sm);
 		}
-	if ((r = store_quota_check(sess->ctx->st, sess->user, total,
+	if (quota && (r = store_quota_check(sess->ctx->st, sess->user, total,
 	    &error)) <= 0) {
 		sbuf_set(code, r == 0 ? "OVERQUOTA" : "SERVERBUG");
 		return (-1);
@@ -344,12 +347,12 @@ copy_msgs(struct imapd_session *sess, const size_t *idx, size_t n,
 	imap_seqset_init(&src, r1, COPY_RANGES);
 	imap_seqset_init(&dst, r2, COPY_RANGES);
 	for (i = 0; i < n; i++) {
-		uint32_t u = sess->sel->msgs[idx[i]].uid;
+		uint32_t u = uids[i];
 
-		if (store_msg_get(sess->sel->mb, u, &sm, &error) != 1)
+		if (store_msg_get(mb, u, &sm, &error) != 1)
 			continue;	/* expunged meanwhile */
 		d = NULL;
-		if (store_msg_path(sess->sel->mb, u, path, sizeof(path),
+		if (store_msg_path(mb, u, path, sizeof(path),
 		    &error) < 0 || (d = store_delivery_begin_file(
 		    sess->ctx->st, path, &error)) == NULL ||
 		    store_delivery_add(d, sess->user, strcmp(folder, "INBOX")
@@ -370,6 +373,8 @@ copy_msgs(struct imapd_session *sess, const size_t *idx, size_t n,
 			goto fail;
 		}
 		store_delivery_free(&d);
+		if (copied != NULL)
+			copied[(*ncopied_r)++] = u;
 		(void)imap_seqset_add(&src, u, u);
 		(void)imap_seqset_add(&dst, nu, nu);
 	}
@@ -406,7 +411,9 @@ copy_or_move(struct imapd_session *sess, const struct imap_arg *args,
 	const char *verb = move ? "MOVE" : "COPY";
 	char folder[IMAPD_NAME_MAX + 1];
 	struct sbuf *code;
-	size_t *idx, n;
+	size_t *idx, n, i;
+	uint32_t *uids;
+	int r;
 
 	if (count != 2) {
 		imapd_bad(sess, "%s: want a set and a mailbox", verb);
@@ -424,7 +431,13 @@ copy_or_move(struct imapd_session *sess, const struct imap_arg *args,
 		return;
 	}
 	code = sbuf_new(0);
-	if (copy_msgs(sess, idx, n, folder, code) < 0) {
+	uids = xcalloc(n + 1, sizeof(*uids));
+	for (i = 0; i < n; i++)
+		uids[i] = sess->sel->msgs[idx[i]].uid;
+	r = imapd_copy_uids(sess, sess->sel->mb, uids, n, folder, 1, code,
+	    NULL, NULL);
+	free(uids);
+	if (r < 0) {
 		imapd_tagged(sess, "NO", "[%s] %s failed", sbuf_str(code),
 		    verb);
 	} else if (move) {

@@ -193,8 +193,8 @@ static const struct {
 		{ "p LIST \"\" Old*", "* LIST (\\HasChildren) \"/\" \"Old\"\r\n"
 		    "* LIST (\\HasNoChildren) \"/\" \"Old/2024\"\r\n"
 		    "p OK LIST completed\r\n" },
-		{ "q RENAME INBOX X", "q NO [CANNOT] Renaming the INBOX is "
-		    "not supported\r\n" },
+		{ "q RENAME INBOX Old", "q NO [ALREADYEXISTS] Mailbox "
+		    "exists\r\n" },
 		{ "r RENAME Nothing X", "r NO [NONEXISTENT] Mailbox does not "
 		    "exist\r\n" },
 		{ "s DELETE Old/2024", "s OK DELETE completed\r\n" },
@@ -241,6 +241,43 @@ static const struct {
 		{ "M LOGOUT", "* BYE Estuary IMAP server logging out\r\n"
 		    "M OK LOGOUT completed\r\n" },
 		CLOSED } },
+	{ "rename inbox, lsub %", 1, 50, 10, {
+		GREET, LOGIN, SELECT,
+		{ "b STORE 1 +FLAGS.SILENT (\\Seen)",
+		    "b OK STORE completed\r\n" },
+		{ "c UNSELECT", "c OK UNSELECT completed\r\n" },
+		{ "d RENAME INBOX Junk", "d NO [ALREADYEXISTS] Mailbox "
+		    "exists\r\n" },
+		{ "e RENAME INBOX Old/In", "e OK RENAME completed\r\n" },
+		{ "f STATUS INBOX (MESSAGES)", "* STATUS \"INBOX\" "
+		    "(MESSAGES 0)\r\nf OK STATUS completed\r\n" },
+		{ "g STATUS Old/In (MESSAGES UNSEEN)", "* STATUS \"Old/In\" "
+		    "(MESSAGES 2 UNSEEN 1)\r\ng OK STATUS completed\r\n" },
+		{ "h LIST \"\" Old*", "* LIST (\\HasChildren) \"/\" \"Old\"\r\n"
+		    "* LIST (\\HasNoChildren) \"/\" \"Old/In\"\r\n"
+		    "h OK LIST completed\r\n" },
+		{ "i SUBSCRIBE Old/In", "i OK SUBSCRIBE completed\r\n" },
+		{ "j LSUB \"\" O%", "* LSUB (\\Noselect) \"/\" \"Old\"\r\n"
+		    "j OK LSUB completed\r\n" },
+		{ "k LSUB \"\" Old/%", "* LSUB () \"/\" \"Old/In\"\r\n"
+		    "k OK LSUB completed\r\n" },
+		{ "l LSUB \"\" O*", "* LSUB () \"/\" \"Old/In\"\r\n"
+		    "l OK LSUB completed\r\n" },
+		{ "m SUBSCRIBE Old", "m OK SUBSCRIBE completed\r\n" },
+		{ "n LSUB \"\" O%", "* LSUB () \"/\" \"Old\"\r\n"
+		    "n OK LSUB completed\r\n" },
+		{ "o RENAME INBOX Empty", "o OK RENAME completed\r\n" },
+		{ "p STATUS Empty (MESSAGES)", "* STATUS \"Empty\" "
+		    "(MESSAGES 0)\r\np OK STATUS completed\r\n" },
+		DROP } },
+	{ "rename selected inbox", 1, 50, 10, {
+		GREET, LOGIN, SELECT,
+		{ "b RENAME INBOX Sel", "* 2 EXPUNGE\r\n* 1 EXPUNGE\r\n"
+		    "b OK RENAME completed\r\n" },
+		{ "c NOOP", "c OK NOOP completed\r\n" },
+		{ "d STATUS Sel (MESSAGES)", "* STATUS \"Sel\" (MESSAGES 2)\r\n"
+		    "d OK STATUS completed\r\n" },
+		DROP } },
 	{ "selected", 1, 50, 10, {
 		GREET, LOGIN, SELECT,
 		{ "b FETCH 1 (UID FLAGS RFC822.SIZE INTERNALDATE)",

@@ -741,6 +741,52 @@ START_TEST(test_flags)
 }
 END_TEST
 
+/* \Recent goes to the first claimer; flag changes touch the changes file */
+START_TEST(test_recent)
+{
+	static const char *const u[] = { "alice@example.org" };
+	struct store_mailbox *mb, *mb2;
+	const char *err = NULL;
+	char path[600];
+	struct stat sb;
+	uint32_t first, uid = 1;
+
+	t_deliver(u, 1, NULL, t_text, NULL);
+	t_deliver(u, 1, NULL, t_text, NULL);
+	mb = t_mbox("alice@example.org", NULL);
+	mb2 = t_mbox("alice@example.org", NULL);
+	/* an old record has no mark: everything is recent */
+	ck_assert_int_eq(store_mailbox_first_recent(mb2, &first, &err), 0);
+	ck_assert_uint_eq(first, 1);
+	ck_assert_int_eq(store_mailbox_claim_recent(mb, &first, &err), 0);
+	ck_assert_uint_eq(first, 1);
+	/* claimed: the next one gets nothing, the getter agrees */
+	ck_assert_int_eq(store_mailbox_claim_recent(mb2, &first, &err), 0);
+	ck_assert_uint_eq(first, 3);
+	ck_assert_int_eq(store_mailbox_first_recent(mb, &first, &err), 0);
+	ck_assert_uint_eq(first, 3);
+	t_deliver(u, 1, NULL, t_text, NULL);
+	ck_assert_int_eq(store_mailbox_first_recent(mb, &first, &err), 0);
+	ck_assert_uint_eq(first, 3);
+	ck_assert_int_eq(store_mailbox_claim_recent(mb2, &first, &err), 0);
+	ck_assert_uint_eq(first, 3);
+	ck_assert_int_eq(store_mailbox_claim_recent(mb, &first, &err), 0);
+	ck_assert_uint_eq(first, 4);
+	ck_assert_uint_eq(t_info(mb).highestmodseq, 3);
+	/* flag changes show in the changes file, not as a message */
+	snprintf(path, sizeof(path), "%s/example.org/alice/%s", t_mail,
+	    STORE_CHANGES_FILE);
+	ck_assert_int_eq(stat(path, &sb), -1);
+	ck_assert_int_eq(store_msg_flags(mb, &uid, 1, STORE_FLAGS_ADD,
+	    STORE_FLAG_SEEN, NULL, 0, NULL, NULL, &err), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(store_mailbox_sync(mb2, &err), 0);
+	ck_assert_uint_eq(t_info(mb2).count, 3);
+	store_mailbox_close(&mb2);
+	store_mailbox_close(&mb);
+}
+END_TEST
+
 /* expunge removes files first, then the entries */
 START_TEST(test_expunge)
 {
@@ -1134,6 +1180,7 @@ store_suite(void)
 	T_CASE("eol pad", test_eol_pad, 0);
 	T_CASE("rebuild", test_rebuild, 0);
 	T_CASE("flags", test_flags, 0);
+	T_CASE("recent", test_recent, 0);
 	T_CASE("expunge", test_expunge, 0);
 	T_CASE("append", test_append, 0);
 	T_CASE("folders", test_folders, 0);

@@ -32,7 +32,8 @@ e2e_wait_for 10 e2e_workers_at_least imaps 1 || e2e_fail "no imaps worker"
 # IMAP_GROUPS: the check groups of imap_commands.py, in order (later
 # groups use mail and folders the earlier ones made)
 IMAP_GROUPS=${IMAP_GROUPS:-"greeting tls_auth select folders append search
-fetch store_copy extensions idle concurrent limits"}
+fetch store_copy extensions idle concurrent limits rename_inbox lsub
+recent status_recent idle_flags"}
 
 out=$(timeout 60 python3 "$ESTUARY_TESTDIR/e2e/imap_commands.py" \
     "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$MAIL_DIR" $IMAP_GROUPS 2>&1)
