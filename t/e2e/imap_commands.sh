@@ -40,6 +40,8 @@ out=$(timeout 60 python3 "$ESTUARY_TESTDIR/e2e/imap_commands.py" \
 rc=$?
 echo "$out"
 [ $rc = 0 ] || e2e_fail "imap_commands.py (exit $rc)"
+e2e_note "imaplib groups passed: $(grep -c '^ok ' <<<"$out") ($(sed -n \
+    's/^ok \([a-z_]*\) .*/\1/p' <<<"$out" | tr '\n' ' '))"
 
 # the workers survived everything: no crash in the log
 ! grep -qE 'imapd.*(signal|killed|abort|AddressSanitizer|runtime error)' \
