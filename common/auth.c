@@ -20,8 +20,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -182,6 +184,8 @@ auth_result_name(enum auth_result r)
 		return ("domain-inactive");
 	case AUTH_TEMPFAIL:
 		return ("tempfail");
+	case AUTH_THROTTLED:
+		return ("throttled");
 	}
 	return ("?");
 }
@@ -357,4 +361,98 @@ auth_fails_clear(struct auth_fails *af, const char *key)
 	if (s != NULL)
 		memset(s, 0, sizeof(*s));
 	(void)flock(af->fd, LOCK_UN);
+}
+
+/* fail_key - "addr:IP" or "user:NAME", lowercased, into buf */
+static const char *
+fail_key(char *buf, size_t size, const char *kind, const char *val)
+{
+	size_t i;
+	int n;
+
+	n = snprintf(buf, size, "%s:%s", kind, val);
+	if (n < 0 || (size_t)n >= size)
+		buf[size - 1] = '\0';
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] >= 'A' && buf[i] <= 'Z')
+			buf[i] = (char)(buf[i] - 'A' + 'a');
+	return (buf);
+}
+
+/* auth_attempt - throttle, verify, count the failure or clear the user */
+enum auth_result
+auth_attempt(const struct auth_throttle *th, const char *peer_addr,
+    const char *login, const char *mech, auth_verify_fn verify, void *vctx,
+    char *user_r)
+{
+	char akey[128], ukey[NAME_ADDRESS_MAX + 8];
+	enum auth_result ar;
+	const char *why = "";
+
+	fail_key(akey, sizeof(akey), "addr", peer_addr);
+	fail_key(ukey, sizeof(ukey), "user", login);
+	if (th->fails != NULL && (auth_fails_get(th->fails, akey,
+	    th->window) >= (unsigned)th->limit || auth_fails_get(th->fails,
+	    ukey, th->window) >= (unsigned)th->limit)) {
+		msg_info("auth refused mech=%s user=%s reason=throttled",
+		    mech, log_safe(login));
+		if (th->delay > 0)
+			sleep((unsigned)th->delay);
+		return (AUTH_THROTTLED);
+	}
+	user_r[0] = '\0';
+	ar = verify(vctx, login, user_r, &why);
+	switch (ar) {
+	case AUTH_OK:
+		if (th->fails != NULL)
+			auth_fails_clear(th->fails, ukey);
+		break;
+	case AUTH_FAILED:
+		if (th->fails != NULL) {
+			(void)auth_fails_add(th->fails, akey, th->window);
+			(void)auth_fails_add(th->fails, ukey, th->window);
+		}
+		msg_info("auth failed mech=%s user=%s reason=\"%s\"", mech,
+		    log_safe(login), why);
+		if (th->delay > 0)
+			sleep((unsigned)th->delay);
+		break;
+	case AUTH_DOMAIN_INACTIVE:
+	case AUTH_THROTTLED:
+		msg_info("auth refused mech=%s user=%s reason=\"%s\"", mech,
+		    log_safe(login), why);
+		break;
+	case AUTH_TEMPFAIL:
+		msg_info("auth tempfail mech=%s user=%s reason=\"%s\"", mech,
+		    log_safe(login), why);
+		break;
+	}
+	return (ar);
+}
+
+/* auth_plain - base64, then authzid NUL authcid NUL passwd */
+int
+auth_plain(const char *in, size_t len, struct sasl_plain *plain,
+    enum sasl_status *st_r)
+{
+	enum sasl_status st;
+	size_t n = 0;
+	char *buf;
+
+	buf = xmalloc(len + 1);
+	st = sasl_base64_decode(in, len, buf, len + 1, &n);
+	if (st == SASL_OK)
+		st = sasl_plain_decode(buf, n, plain);
+	explicit_bzero(buf, len + 1);
+	free(buf);
+	*st_r = st;
+	if (st != SASL_OK)
+		return (-1);
+	if (plain->authzid[0] != '\0' &&
+	    strcasecmp(plain->authzid, plain->authcid) != 0) {
+		msg_info("auth failed mech=PLAIN user=%s reason=\"authorization "
+		    "identity differs\"", log_safe(plain->authcid));
+		return (1);
+	}
+	return (0);
 }

@@ -1,6 +1,6 @@
 /*
  * auth - the login checks every mail access service shares (smtpd's AUTH,
- * pop3d, later imapd), and a table of recent login failures all worker
+ * pop3d, imapd), and a table of recent login failures all worker
  * processes see.
  *
  * auth_check() applies the access rules in their order: the address is
@@ -15,6 +15,11 @@
  * "user:ADDR") a failure count that decays to nothing after a quiet
  * window. Lost updates under a crash only forget failures; a full table
  * reuses its stalest slot.
+ *
+ * auth_attempt() is the one login path of the access protocols: the table
+ * consulted before the protocol's check, a failure counted after it, the
+ * log line written; the daemons keep only their reply texts. auth_plain()
+ * decodes their SASL PLAIN responses.
  */
 #ifndef AUTH_H
 #define AUTH_H
@@ -24,12 +29,14 @@
 
 #include "name.h"
 #include "registry.h"
+#include "smtp_parse.h"
 
 enum auth_result {
 	AUTH_OK = 0,
 	AUTH_FAILED,			/* any rule failed: generic refusal */
 	AUTH_DOMAIN_INACTIVE,		/* domain exists but is inactive */
 	AUTH_TEMPFAIL,			/* a lookup failed: try later */
+	AUTH_THROTTLED,			/* auth_attempt: too many failures */
 };
 
 /*
@@ -59,7 +66,7 @@ enum auth_result auth_login(struct registry *reg, const char *login,
 int	auth_login_stamp(struct registry *reg, const char *user, time_t now,
 	    int delay, time_t *last_r, const char **error_r);
 
-/* auth_result_name - "ok", "failed", "domain-inactive", "tempfail" */
+/* auth_result_name - "ok", "failed", "domain-inactive", "tempfail", ... */
 const char *auth_result_name(enum auth_result r);
 
 /* The shared failure table. */
@@ -87,5 +94,46 @@ unsigned auth_fails_add(struct auth_fails *af, const char *key, int window);
 
 /* auth_fails_clear - forget key (a successful login) */
 void	auth_fails_clear(struct auth_fails *af, const char *key);
+
+/* How a login service throttles: its <service>_auth_fail_* parameters. */
+struct auth_throttle {
+	struct auth_fails *fails;	/* NULL: no throttling, no counting */
+	int	limit;			/* failures that stop further tries */
+	int	window;			/* seconds a failure is remembered */
+	int	delay;			/* seconds to wait before a refusal */
+};
+
+/*
+ * auth_verify_fn - the protocol's credential check for login (as the
+ * client gave it): auth_login() or another mechanism's; on AUTH_OK the
+ * normalised address into user_r, else why into *why_r
+ */
+typedef enum auth_result (*auth_verify_fn)(void *ctx, const char *login,
+	    char *user_r, const char **why_r);
+
+/*
+ * auth_attempt - one login attempt from the client at peer_addr with
+ * mechanism mech (for the log): AUTH_THROTTLED without calling verify
+ * when the address ("addr:IP") or the login ("user:LOGIN") has limit
+ * failures within window; else verify's result. AUTH_FAILED counts a
+ * failure for both keys, AUTH_OK forgets the login's. Throttled and
+ * failed attempts wait delay seconds before returning. Logs one line for
+ * every result but AUTH_OK ("auth refused|failed|tempfail mech=
+ * user=LOGIN reason="), which the caller logs with what it does next.
+ * user_r: NAME_ADDRESS_MAX + 1 bytes.
+ */
+enum auth_result auth_attempt(const struct auth_throttle *th,
+	    const char *peer_addr, const char *login, const char *mech,
+	    auth_verify_fn verify, void *vctx, char *user_r);
+
+/*
+ * auth_plain - decode a SASL PLAIN response (base64, len bytes; the
+ * caller maps "=" to empty) into *plain, wiping the decoded copy: 0;
+ * -1 malformed, with the decoder's status in *st_r; 1 the authorization
+ * identity is not the authentication identity (no proxy logins), logged
+ * as a failed PLAIN login. Wipe *plain after use.
+ */
+int	auth_plain(const char *in, size_t len, struct sasl_plain *plain,
+	    enum sasl_status *st_r);
 
 #endif

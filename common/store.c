@@ -1898,17 +1898,190 @@ st_purge_id(struct store *st, uint64_t id)
 	} while (o.n == STORE_BATCH);
 }
 
+/*
+ * Listing. One walk serves the full listing (struct store_msg) and the
+ * light one (struct store_msg_light): a cursor reads the records in bulk
+ * (DB_MULTIPLE_KEY), at most STORE_LIST_BATCH per transaction, and hands
+ * each to the kind's decoder.
+ */
+#define ST_BULK_SIZE	(256 * 1024)	/* bulk buffer, a multiple of 1024 */
+
 struct st_list_op {
 	struct store *st;
 	struct st_mbox rec;		/* id and uidvalidity */
 	uint32_t from;			/* next UID to read */
 	uint32_t last;			/* 0 = no limit */
+	int	light;			/* lmsgs, else msgs */
 	struct store_msg *msgs;
+	struct store_msg_light *lmsgs;
 	size_t	count;
 	size_t	alloc;
 	size_t	batch_start;
+	uint32_t last_uid;		/* of the last entry listed */
+	void   *bulk;			/* bulk_size bytes */
+	size_t	bulk_size;
 	int	done;
 };
+
+/*
+ * st_u64 - strnum_u64_n(s, n, 0, max, val_r), quicker for the short
+ * numbers of a record (19 digits cannot overflow)
+ */
+static int
+st_u64(const char *s, size_t n, uint64_t max, uint64_t *val_r)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 19)
+		return (strnum_u64_n(s, n, 0, max, val_r));
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > max)
+		return (-1);
+	*val_r = v;
+	return (0);
+}
+
+/*
+ * st_light_fast - the light fields of a message record read in place: 1,
+ * or 0 when the record is not of the plain shape this reader accepts
+ * (then st_msg_decode gives the verdict). Accepts only what st_msg_decode
+ * accepts, with the same values: known attribute names, each at most
+ * once, values within the limits, the end marker at the record's end.
+ */
+static int
+st_light_fast(const DBT *data, uint32_t uid, struct store_msg_light *m)
+{
+	static const char *const names[] = { "v", "file", "size", "vsize",
+	    "date", "flags", "modseq", "eolpad", "kw", "msgid", "origin",
+	    "rid", "uidl" };
+	static const unsigned char lens[] = { 1, 4, 4, 5, 4, 5, 6, 6, 2, 5,
+	    6, 3, 4 };
+	enum { A_V, A_FILE, A_SIZE, A_VSIZE, A_DATE, A_FLAGS, A_MODSEQ,
+	    A_EOLPAD, A_KW, A_N = 13 };
+	const char *p = data->data, *end = p + data->size, *nul, *dot;
+	const char *val[A_N];
+	size_t vlen[A_N], nlen, attrs = 0, i;
+	uint64_t major, date, flags, eol_pad;
+
+	memset(val, 0, sizeof(val));
+	for (;;) {
+		if (p >= end || (nul = memchr(p, '\0', (size_t)(end - p))) ==
+		    NULL)
+			return (0);
+		if ((nlen = (size_t)(nul - p)) == 0)
+			break;
+		for (i = 0; i < A_N; i++)
+			if (lens[i] == nlen && names[i][0] == *p &&
+			    memcmp(names[i], p, nlen) == 0)
+				break;
+		if (i == A_N || val[i] != NULL || ++attrs > IPC_ATTR_MAX)
+			return (0);
+		p = nul + 1;
+		if (p >= end || (nul = memchr(p, '\0', (size_t)(end - p))) ==
+		    NULL || (size_t)(nul - p) > IPC_VALUE_MAX)
+			return (0);
+		val[i] = p;
+		vlen[i] = (size_t)(nul - p);
+		p = nul + 1;
+	}
+	if (nul + 1 != end || val[A_V] == NULL || val[A_FILE] == NULL)
+		return (0);
+	dot = memchr(val[A_V], '.', vlen[A_V]);
+	if (strnum_u64_n(val[A_V], dot != NULL ? (size_t)(dot - val[A_V]) :
+	    vlen[A_V], 1, UINT32_MAX, &major) < 0 ||
+	    major > STORE_FORMAT_VERSION)
+		return (0);
+#define ST_NUM(a, max, v) (*(v) = 0, val[a] != NULL && \
+	    st_u64(val[a], vlen[a], (max), (v)) < 0)
+	memset(m, 0, sizeof(*m));
+	if (ST_NUM(A_SIZE, UINT64_MAX, &m->size) ||
+	    ST_NUM(A_VSIZE, UINT64_MAX, &m->vsize) ||
+	    ST_NUM(A_DATE, INT32_MAX, &date) ||
+	    ST_NUM(A_FLAGS, STORE_FLAG_ALL, &flags) ||
+	    ST_NUM(A_MODSEQ, UINT64_MAX, &m->modseq) ||
+	    ST_NUM(A_EOLPAD, 2, &eol_pad))
+		return (0);
+#undef ST_NUM
+	m->uid = uid;
+	m->internal_date = (time_t)date;
+	m->flags = (unsigned)flags;
+	m->eol_pad = (unsigned)eol_pad;
+	if (val[A_KW] != NULL && vlen[A_KW] > 0)
+		m->keywords = xstrndup(val[A_KW], vlen[A_KW]);
+	return (1);
+}
+
+/* st_light_decode - the light fields of a message record; -1 */
+static int
+st_light_decode(const DBT *data, uint32_t uid, uint32_t uidvalidity,
+    struct store_msg_light *m, const char **error_r)
+{
+	struct store_msg full;
+
+	if (st_light_fast(data, uid, m))
+		return (0);
+	if (st_msg_decode(data, uid, uidvalidity, &full, error_r) < 0)
+		return (-1);
+	memset(m, 0, sizeof(*m));
+	m->uid = uid;
+	m->size = full.size;
+	m->vsize = full.vsize;
+	m->eol_pad = full.eol_pad;
+	m->internal_date = full.internal_date;
+	m->flags = full.flags;
+	m->modseq = full.modseq;
+	if (*full.keywords != '\0')
+		m->keywords = xstrdup(full.keywords);
+	store_msg_clear(&full);
+	return (0);
+}
+
+/* st_list_drop - drop the entries of the batch being read */
+static void
+st_list_drop(struct st_list_op *o)
+{
+	while (o->count > o->batch_start) {
+		o->count--;
+		if (o->light)
+			free(o->lmsgs[o->count].keywords);
+		else
+			store_msg_clear(&o->msgs[o->count]);
+	}
+}
+
+/* st_list_add - decode one record onto the listing; -1 */
+static int
+st_list_add(struct st_list_op *o, uint32_t uid, const DBT *d,
+    const char **error_r)
+{
+	int r;
+
+	if (o->count == o->alloc) {
+		o->alloc = o->alloc ? o->alloc * 2 : 64;
+		if (o->light)
+			o->lmsgs = xreallocarray(o->lmsgs, o->alloc,
+			    sizeof(*o->lmsgs));
+		else
+			o->msgs = xreallocarray(o->msgs, o->alloc,
+			    sizeof(*o->msgs));
+	}
+	if (o->light)
+		r = st_light_decode(d, uid, o->rec.uidvalidity,
+		    &o->lmsgs[o->count], error_r);
+	else
+		r = st_msg_decode(d, uid, o->rec.uidvalidity,
+		    &o->msgs[o->count], error_r);
+	if (r < 0)
+		return (-1);
+	o->count++;
+	o->last_uid = uid;
+	return (0);
+}
 
 /* st_list_body - read the next batch of message records */
 static int
@@ -1919,45 +2092,61 @@ st_list_body(struct registry *reg, DB_TXN *txn, void *ctx,
 	struct store *st = o->st;
 	unsigned char key[STORE_MSGKEY_LEN];
 	DBC *c;
-	DBT k, d;
+	DBT k, d, rk, rd;
+	void *pos;
+	u_int32_t op = DB_SET_RANGE;
 	uint32_t uid;
 	int ret, n = 0;
 
 	(void)reg;
 	/* a retried batch starts over */
-	while (o->count > o->batch_start)
-		store_msg_clear(&o->msgs[--o->count]);
+	st_list_drop(o);
 	o->done = 0;
 	if ((ret = st->messages->cursor(st->messages, txn, &c, 0)) != 0)
 		return (ret);
 	st_msgkey(o->rec.id, o->from, key);
 	st_dbt(&k, key, sizeof(key));
 	memset(&d, 0, sizeof(d));
-	ret = c->get(c, &k, &d, DB_SET_RANGE);
+	d.data = o->bulk;
+	d.ulen = (u_int32_t)o->bulk_size;
+	d.flags = DB_DBT_USERMEM;
 	for (;;) {
+		ret = c->get(c, &k, &d, op | DB_MULTIPLE_KEY);
+		if (ret == DB_BUFFER_SMALL && d.size > o->bulk_size &&
+		    d.size < UINT32_MAX / 2) {
+			/* one record larger than the buffer: grow it */
+			o->bulk_size = ((size_t)d.size + 1023) / 1024 * 1024;
+			o->bulk = xrealloc(o->bulk, o->bulk_size);
+			d.data = o->bulk;
+			d.ulen = (u_int32_t)o->bulk_size;
+			continue;
+		}
 		if (ret != 0)
 			break;
-		uid = st_msgkey_uid(&k, o->rec.id);
-		if (uid == 0 || (o->last != 0 && uid > o->last)) {
-			ret = DB_NOTFOUND;
-			break;
+		op = DB_NEXT;
+		DB_MULTIPLE_INIT(pos, &d);
+		for (;;) {
+			memset(&rk, 0, sizeof(rk));
+			memset(&rd, 0, sizeof(rd));
+			DB_MULTIPLE_KEY_NEXT(pos, &d, rk.data, rk.size,
+			    rd.data, rd.size);
+			if (pos == NULL)
+				break;
+			uid = st_msgkey_uid(&rk, o->rec.id);
+			if (uid == 0 || (o->last != 0 && uid > o->last)) {
+				ret = DB_NOTFOUND;
+				goto out;
+			}
+			if (n == STORE_LIST_BATCH)
+				goto out;
+			if (st_list_add(o, uid, &rd, error_r) < 0) {
+				ret = REG_FAIL;
+				goto out;
+			}
+			n++;
 		}
-		if (n == STORE_LIST_BATCH)
-			break;
-		if (o->count == o->alloc) {
-			o->alloc = o->alloc ? o->alloc * 2 : 64;
-			o->msgs = xreallocarray(o->msgs, o->alloc,
-			    sizeof(*o->msgs));
-		}
-		if (st_msg_decode(&d, uid, o->rec.uidvalidity,
-		    &o->msgs[o->count], error_r) < 0) {
-			ret = REG_FAIL;
-			break;
-		}
-		o->count++;
-		n++;
-		ret = c->get(c, &k, &d, DB_NEXT);
 	}
+out:
 	(void)c->close(c);
 	if (ret == DB_NOTFOUND) {
 		o->done = 1;
@@ -1967,9 +2156,48 @@ st_list_body(struct registry *reg, DB_TXN *txn, void *ctx,
 }
 
 /*
- * st_list - the message records of mailbox rec with from <= uid <= last
- * (0 = no limit), a batch per transaction; appended to *msgs_r.
+ * st_list_run - the message records of mailbox rec with from <= uid <=
+ * last (0 = no limit), a batch per transaction, into o (light or full,
+ * set by the caller); on -1 the entries are freed.
  */
+static int
+st_list_run(struct store *st, const struct st_mbox *rec, uint32_t from,
+    uint32_t last, struct st_list_op *o, const char **error_r)
+{
+	int r = 0;
+
+	o->st = st;
+	o->rec = *rec;
+	o->from = from;
+	o->last = last;
+	o->bulk_size = ST_BULK_SIZE;
+	o->bulk = xmalloc(o->bulk_size);
+	for (;;) {
+		o->batch_start = o->count;
+		if (reg_run(st->reg, "list", DB_READ_COMMITTED, st_list_body,
+		    o, error_r) < 0) {
+			o->batch_start = 0;
+			st_list_drop(o);
+			r = -1;
+			break;
+		}
+		if (o->done || o->count == o->batch_start ||
+		    o->last_uid == UINT32_MAX)
+			break;
+		o->from = o->last_uid + 1;
+	}
+	free(o->bulk);
+	o->bulk = NULL;
+	if (r < 0) {
+		free(o->msgs);
+		free(o->lmsgs);
+		o->msgs = NULL;
+		o->lmsgs = NULL;
+	}
+	return (r);
+}
+
+/* st_list - the full records (see st_list_run), appended to *msgs_r */
 static int
 st_list(struct store *st, const struct st_mbox *rec, uint32_t from,
     uint32_t last, struct store_msg **msgs_r, size_t *count_r,
@@ -1978,22 +2206,8 @@ st_list(struct store *st, const struct st_mbox *rec, uint32_t from,
 	struct st_list_op o;
 
 	memset(&o, 0, sizeof(o));
-	o.st = st;
-	o.rec = *rec;
-	o.from = from;
-	o.last = last;
-	for (;;) {
-		o.batch_start = o.count;
-		if (reg_run(st->reg, "list", DB_READ_COMMITTED, st_list_body,
-		    &o, error_r) < 0) {
-			store_msgs_free(&o.msgs, o.count);
-			return (-1);
-		}
-		if (o.done || o.count == 0 ||
-		    o.msgs[o.count - 1].uid == UINT32_MAX)
-			break;
-		o.from = o.msgs[o.count - 1].uid + 1;
-	}
+	if (st_list_run(st, rec, from, last, &o, error_r) < 0)
+		return (-1);
 	*msgs_r = o.msgs;
 	*count_r = o.count;
 	return (0);
@@ -2823,6 +3037,49 @@ store_mailbox_list(struct store_mailbox *mb, uint32_t first, uint32_t last,
 		return (0);
 	return (st_list(mb->st, &mb->rec, first, last, msgs_r, count_r,
 	    error_r));
+}
+
+/* store_mailbox_list_light - the light listing by UID range */
+int
+store_mailbox_list_light(struct store_mailbox *mb, uint32_t first,
+    uint32_t last, struct store_msg_light **msgs_r, size_t *count_r,
+    const char **error_r)
+{
+	struct st_list_op o;
+
+	st_check_pid(mb->st);
+	*msgs_r = NULL;
+	*count_r = 0;
+	if (first == 0)
+		first = 1;
+	if (last != 0 && last < first)
+		return (0);
+	memset(&o, 0, sizeof(o));
+	o.light = 1;
+	/* room for the whole mailbox as last seen, in one allocation */
+	if (mb->rec.count > 0 && mb->rec.count < 10000000) {
+		o.alloc = (size_t)mb->rec.count + 1;
+		o.lmsgs = xreallocarray(NULL, o.alloc, sizeof(*o.lmsgs));
+	}
+	if (st_list_run(mb->st, &mb->rec, first, last, &o, error_r) < 0)
+		return (-1);
+	*msgs_r = o.lmsgs;
+	*count_r = o.count;
+	return (0);
+}
+
+/* store_msgs_light_free - free a light listing */
+void
+store_msgs_light_free(struct store_msg_light **msgs, size_t count)
+{
+	size_t i;
+
+	if (*msgs == NULL)
+		return;
+	for (i = 0; i < count; i++)
+		free((*msgs)[i].keywords);
+	free(*msgs);
+	*msgs = NULL;
 }
 
 /* store_msg_get - one message by UID */

@@ -255,6 +255,33 @@ int	store_mailbox_list(struct store_mailbox *mb, uint32_t first,
 	    uint32_t last, struct store_msg **msgs_r, size_t *count_r,
 	    const char **error_r);
 void	store_msgs_free(struct store_msg **msgs, size_t count);
+
+/*
+ * The light listing, for what a client asks of every message (IMAP
+ * SELECT, FETCH FLAGS RFC822.SIZE INTERNALDATE, SEARCH on flags, size or
+ * date, STATUS): the numbers of each entry, no strings but keywords, and
+ * those only when there are any. Fetch the rest of an entry (file,
+ * Message-ID, origin, UIDL...) with store_msg_get when it is needed.
+ */
+struct store_msg_light {
+	uint32_t uid;
+	unsigned flags;			/* STORE_FLAG_* */
+	uint64_t size;			/* bytes on disk (LF) */
+	uint64_t vsize;			/* bytes with CR LF */
+	uint64_t modseq;
+	time_t	internal_date;
+	unsigned eol_pad;		/* as in struct store_msg */
+	char   *keywords;		/* space-separated; NULL = none */
+};
+
+/*
+ * store_mailbox_list_light - like store_mailbox_list, light entries:
+ * *msgs_r is a new array (free with store_msgs_light_free).
+ */
+int	store_mailbox_list_light(struct store_mailbox *mb, uint32_t first,
+	    uint32_t last, struct store_msg_light **msgs_r, size_t *count_r,
+	    const char **error_r);
+void	store_msgs_light_free(struct store_msg_light **msgs, size_t count);
 /* store_msg_clear - free one entry's strings (store_msg_get results) */
 void	store_msg_clear(struct store_msg *m);
 

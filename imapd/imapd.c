@@ -15,33 +15,24 @@
 #include "config.h"
 
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
+#include "mailsvc.h"
 #include "msg.h"
 #include "param_table.h"
 #include "imapd.h"
 #include "registry.h"
 #include "server.h"
-#include "store.h"
-#include "tls.h"
 
 static struct imapd_ctx imapd_ctx;
-static struct registry *imapd_reg;
-static struct store *imapd_store;
+static struct mailsvc imapd_svc;
 
 /* imapd_kind_init - which service we are */
 static void
 imapd_kind_init(void)
 {
-	const char *name = server_service();
-	char **args;
-	int argc;
+	const char *name = mailsvc_service_name();
 
-	args = server_args(&argc);
-	if (argc > 0)
-		name = args[0];
 	if (strcmp(name, "imap") == 0) {
 		imapd_ctx.service = REG_SVC_IMAP;
 	} else if (strcmp(name, "imaps") == 0) {
@@ -58,43 +49,22 @@ imapd_kind_init(void)
 static void
 imapd_pre_drop(void *ctx)
 {
-	const char *error;
-
 	(void)ctx;
 	imapd_kind_init();
-	if (*var_tls_cert_file != '\0' || *var_tls_key_file != '\0') {
-		imapd_ctx.tls = tls_server_ctx(var_tls_cert_file,
-		    var_tls_key_file, &error);
-		if (imapd_ctx.tls == NULL)
-			msg_fatal("TLS: %s", error);
-	}
-	if (imapd_ctx.implicit_tls && imapd_ctx.tls == NULL)
-		msg_fatal("service %s needs tls_cert_file and tls_key_file",
-		    imapd_ctx.service_name);
+	mailsvc_pre_drop(&imapd_svc, imapd_ctx.service_name,
+	    imapd_ctx.implicit_tls);
+	imapd_ctx.tls = imapd_svc.tls;
 }
 
 /* imapd_post_drop - unprivileged: registry, store, failure table */
 static void
 imapd_post_drop(void *ctx)
 {
-	const char *error;
-	char path[4096];
-	int n;
-
 	(void)ctx;
-	imapd_reg = registry_open_from_params();
-	if ((imapd_store = store_open(imapd_reg, var_mail_dir,
-	    &error)) == NULL)
-		msg_fatal("cannot open the store in %s: %s", var_mail_dir,
-		    error);
-	n = snprintf(path, sizeof(path), "%s/%s", var_registry_dir,
-	    AUTH_FAILS_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		msg_fatal("registry_dir is too long");
-	if ((imapd_ctx.fails = auth_fails_open(path, &error)) == NULL)
-		msg_fatal("cannot open %s: %s", path, error);
-	imapd_ctx.reg = imapd_reg;
-	imapd_ctx.st = imapd_store;
+	mailsvc_post_drop(&imapd_svc, 1);
+	imapd_ctx.fails = imapd_svc.fails;
+	imapd_ctx.reg = imapd_svc.reg;
+	imapd_ctx.st = imapd_svc.store;
 	imapd_ctx.mail_dir = var_mail_dir;
 }
 
@@ -111,13 +81,9 @@ static void
 imapd_pre_exit(void *ctx)
 {
 	(void)ctx;
-	auth_fails_close(&imapd_ctx.fails);
-	if (imapd_store != NULL)
-		store_close(&imapd_store);
-	if (imapd_reg != NULL)
-		registry_close(&imapd_reg);
-	if (imapd_ctx.tls != NULL)
-		tls_ctx_free(&imapd_ctx.tls);
+	mailsvc_close(&imapd_svc);
+	imapd_ctx.fails = NULL;
+	imapd_ctx.tls = NULL;
 }
 
 /* main - run as a worker of an imap or imaps service */

@@ -66,7 +66,8 @@ struct imapd_ctx {
 struct imapd_msg {
 	uint32_t uid;
 	unsigned flags;			/* STORE_FLAG_* */
-	char   *keywords;		/* space-separated, "" = none */
+	char   *keywords;		/* space-separated; NULL or "" =
+					 * none */
 	uint64_t modseq;
 	int	recent;			/* \Recent in this session */
 };

@@ -36,20 +36,19 @@ plaintext_ok(const struct imapd_session *sess)
 	return (stream_is_tls(sess->s) || var_imapd_plaintext_auth);
 }
 
-/* fail_key - "addr:IP" or "user:NAME", lowercased, into buf */
-static const char *
-fail_key(char *buf, size_t size, const char *kind, const char *val)
-{
-	size_t i;
-	int n;
+struct verify_args {
+	struct imapd_session *sess;
+	const char *passwd;
+};
 
-	n = snprintf(buf, size, "%s:%s", kind, val);
-	if (n < 0 || (size_t)n >= size)
-		buf[size - 1] = '\0';
-	for (i = 0; buf[i] != '\0'; i++)
-		if (buf[i] >= 'A' && buf[i] <= 'Z')
-			buf[i] = (char)(buf[i] - 'A' + 'a');
-	return (buf);
+/* verify - auth_login() for this service */
+static enum auth_result
+verify(void *ctx, const char *login, char *user_r, const char **why_r)
+{
+	struct verify_args *va = ctx;
+
+	return (auth_login(va->sess->ctx->reg, login, va->passwd,
+	    va->sess->ctx->service, user_r, why_r));
 }
 
 /* login_finish - throttle, verify, enter the AUTHENTICATED state */
@@ -57,57 +56,34 @@ static void
 login_finish(struct imapd_session *sess, const char *login,
     const char *passwd, const char *mech)
 {
-	char akey[128], ukey[NAME_ADDRESS_MAX + 8];
+	const struct auth_throttle th = {
+		.fails = sess->ctx->fails,
+		.limit = var_imapd_auth_fail_limit,
+		.window = var_imapd_auth_fail_window,
+		.delay = var_imapd_auth_fail_delay,
+	};
+	struct verify_args va = { sess, passwd };
 	char user[NAME_ADDRESS_MAX + 1];
 	struct sbuf *caps;
-	enum auth_result ar;
-	const char *why = "";
 
-	fail_key(akey, sizeof(akey), "addr", sess->conn->peer_addr);
-	fail_key(ukey, sizeof(ukey), "user", login);
-	if (sess->ctx->fails != NULL && (auth_fails_get(sess->ctx->fails, akey,
-	    var_imapd_auth_fail_window) >= (unsigned)var_imapd_auth_fail_limit
-	    || auth_fails_get(sess->ctx->fails, ukey,
-	    var_imapd_auth_fail_window) >=
-	    (unsigned)var_imapd_auth_fail_limit)) {
-		msg_info("auth refused mech=%s user=%s reason=throttled",
-		    mech, log_safe(login));
-		if (var_imapd_auth_fail_delay > 0)
-			sleep((unsigned)var_imapd_auth_fail_delay);
+	switch (auth_attempt(&th, sess->conn->peer_addr, login, mech, verify,
+	    &va, user)) {
+	case AUTH_OK:
+		break;
+	case AUTH_THROTTLED:
 		imapd_tagged(sess, "NO", "[UNAVAILABLE] Too many failed "
 		    "logins, try again later");
 		return;
-	}
-	user[0] = '\0';
-	ar = auth_login(sess->ctx->reg, login, passwd, sess->ctx->service,
-	    user, &why);
-	switch (ar) {
-	case AUTH_OK:
-		break;
 	case AUTH_FAILED:
-		if (sess->ctx->fails != NULL) {
-			(void)auth_fails_add(sess->ctx->fails, akey,
-			    var_imapd_auth_fail_window);
-			(void)auth_fails_add(sess->ctx->fails, ukey,
-			    var_imapd_auth_fail_window);
-		}
-		msg_info("auth failed mech=%s user=%s reason=\"%s\"", mech,
-		    log_safe(login), why);
-		if (var_imapd_auth_fail_delay > 0)
-			sleep((unsigned)var_imapd_auth_fail_delay);
 		imapd_tagged(sess, "NO", "[AUTHENTICATIONFAILED] "
 		    "Authentication failed");
 		return;
 	case AUTH_DOMAIN_INACTIVE:
 	case AUTH_TEMPFAIL:
-		msg_info("auth %s mech=%s user=%s reason=\"%s\"",
-		    auth_result_name(ar), mech, log_safe(login), why);
 		imapd_tagged(sess, "NO", "[UNAVAILABLE] Mail service is "
 		    "temporarily unavailable, try again later");
 		return;
 	}
-	if (sess->ctx->fails != NULL)
-		auth_fails_clear(sess->ctx->fails, ukey);
 	memcpy(sess->user, user, sizeof(sess->user));
 	imapd_set_state(sess, IMAPD_AUTHENTICATED);
 	msg_info("login user=%s mech=%s tls=%s", user, mech,
@@ -156,9 +132,8 @@ imapd_cmd_authenticate(struct imapd_session *sess,
 	struct sasl_plain *plain;
 	struct sbuf *resp = NULL;
 	const char *in;
-	char *buf;
 	enum sasl_status st;
-	size_t inlen, n = 0;
+	size_t inlen;
 	int r;
 
 	(void)uid;
@@ -204,26 +179,21 @@ imapd_cmd_authenticate(struct imapd_session *sess,
 			return;
 		}
 	}
-	buf = xmalloc(inlen + 1);
 	plain = xcalloc(1, sizeof(*plain));
-	st = sasl_base64_decode(in, inlen, buf, inlen + 1, &n);
-	if (st == SASL_OK)
-		st = sasl_plain_decode(buf, n, plain);
-	if (st != SASL_OK) {
+	switch (auth_plain(in, inlen, plain, &st)) {
+	case -1:
 		imapd_bad(sess, "Malformed PLAIN response (%s)",
 		    sasl_status_name(st));
-	} else if (plain->authzid[0] != '\0' &&
-	    strcasecmp(plain->authzid, plain->authcid) != 0) {
-		msg_info("auth failed mech=PLAIN user=%s reason=\"authorization "
-		    "identity differs\"", log_safe(plain->authcid));
+		break;
+	case 1:
 		imapd_tagged(sess, "NO", "[AUTHENTICATIONFAILED] "
 		    "Authentication failed");
-	} else {
+		break;
+	default:
 		login_finish(sess, plain->authcid, plain->passwd, "PLAIN");
+		break;
 	}
-	explicit_bzero(buf, inlen + 1);
 	explicit_bzero(plain, sizeof(*plain));
-	free(buf);
 	free(plain);
 	if (resp != NULL) {
 		sbuf_wipe(resp);

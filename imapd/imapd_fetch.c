@@ -286,7 +286,8 @@ put_literal(struct sbuf *out, const char *p, size_t n, const struct item *it)
 /* one_item - append one item of one message; -1 on a message error */
 static int
 one_item(struct imapd_session *sess, struct msgctx *mc, const struct item *it,
-    const struct imapd_msg *m, const struct store_msg *sm, struct sbuf *out)
+    const struct imapd_msg *m, const struct store_msg_light *sm,
+    struct sbuf *out)
 {
 	char date[IMAP_DATE_TIME_SIZE];
 	struct sbuf *tmp;
@@ -397,7 +398,7 @@ imapd_cmd_fetch(struct imapd_session *sess, const struct imap_arg *args,
     size_t count, int uid)
 {
 	struct imapd_mbox *m = sess->sel;
-	struct store_msg *sms = NULL;
+	struct store_msg_light *sms = NULL;
 	struct item *it = NULL;
 	struct msgctx mc;
 	struct sbuf *out;
@@ -446,7 +447,7 @@ imapd_cmd_fetch(struct imapd_session *sess, const struct imap_arg *args,
 		items_free(it, nit);
 		return;
 	}
-	if (n > 0 && store_mailbox_list(m->mb, m->msgs[idx[0]].uid,
+	if (n > 0 && store_mailbox_list_light(m->mb, m->msgs[idx[0]].uid,
 	    m->msgs[idx[n - 1]].uid, &sms, &nsms, &error) < 0) {
 		msg_warn("user %s: fetch: %s", sess->user, error);
 		free(idx);
@@ -533,7 +534,7 @@ imapd_cmd_fetch(struct imapd_session *sess, const struct imap_arg *args,
 			break;
 	}
 	sbuf_free(&out);
-	store_msgs_free(&sms, nsms);
+	store_msgs_light_free(&sms, nsms);
 	free(seen);
 	free(seen_now);
 	free(idx);
@@ -612,7 +613,7 @@ imapd_cmd_search(struct imapd_session *sess, const struct imap_arg *args,
 	struct imap_search *prog = NULL;
 	struct imap_search_msg sm;
 	enum imap_search_status st;
-	struct store_msg *sms = NULL;
+	struct store_msg_light *sms = NULL;
 	struct msgctx mc;
 	struct sbuf *out;
 	const char *error;
@@ -639,7 +640,7 @@ imapd_cmd_search(struct imapd_session *sess, const struct imap_arg *args,
 	}
 	if (imap_search_uses_modseq(prog))
 		sess->condstore = 1;
-	if (m->n > 0 && store_mailbox_list(m->mb, 1, 0, &sms, &nsms,
+	if (m->n > 0 && store_mailbox_list_light(m->mb, 1, 0, &sms, &nsms,
 	    &error) < 0) {
 		imap_search_free(&prog);
 		imapd_tagged(sess, "NO", "[SERVERBUG] Cannot read the mailbox");
@@ -690,7 +691,7 @@ imapd_cmd_search(struct imapd_session *sess, const struct imap_arg *args,
 		    (unsigned long long)maxmod);
 	imapd_untagged(sess, "%s", sbuf_str(out));
 	sbuf_free(&out);
-	store_msgs_free(&sms, nsms);
+	store_msgs_light_free(&sms, nsms);
 	imap_search_free(&prog);
 	if (bad)
 		imapd_tagged(sess, "NO", "[SERVERBUG] Some messages could not "

@@ -686,7 +686,7 @@ static void
 rename_inbox(struct imapd_session *sess, char *to)
 {
 	struct store_mailbox *mb, *own = NULL;
-	struct store_msg *msgs = NULL;
+	struct store_msg_light *msgs = NULL;
 	uint32_t *uids = NULL, *copied = NULL;
 	size_t i, n = 0, ncopied = 0;
 	struct sbuf *code;
@@ -702,11 +702,11 @@ rename_inbox(struct imapd_session *sess, char *to)
 		return;
 	}
 	create_parents(sess, to);
-	if (store_mailbox_list(mb, 1, 0, &msgs, &n, &error) < 0 ||
+	if (store_mailbox_list_light(mb, 1, 0, &msgs, &n, &error) < 0 ||
 	    store_folder_create(sess->ctx->st, sess->user, to, &error) < 0) {
 		msg_warn("user %s: rename INBOX %s: %s", sess->user, to,
 		    error);
-		store_msgs_free(&msgs, n);
+		store_msgs_light_free(&msgs, n);
 		store_mailbox_close(&own);
 		imapd_tagged(sess, "NO", "[CANNOT] Cannot rename the INBOX");
 		return;
@@ -715,7 +715,7 @@ rename_inbox(struct imapd_session *sess, char *to)
 	copied = xcalloc(n + 1, sizeof(*copied));
 	for (i = 0; i < n; i++)
 		uids[i] = msgs[i].uid;
-	store_msgs_free(&msgs, n);
+	store_msgs_light_free(&msgs, n);
 	/* Copy first, expunge after: a failure leaves duplicates. */
 	code = sbuf_new(0);
 	r = imapd_copy_uids(sess, mb, uids, n, to, 0, code, copied, &ncopied);
@@ -792,7 +792,7 @@ imapd_cmd_status(struct imapd_session *sess, const struct imap_arg *args,
 	char folder[IMAPD_NAME_MAX + 1], name[IMAPD_NAME_MAX + 1];
 	struct store_mailbox_info info;
 	struct store_mailbox *mb;
-	struct store_msg *msgs = NULL;
+	struct store_msg_light *msgs = NULL;
 	const char *error;
 	size_t i, j, n = 0, recent = 0, unseen = 0;
 	uint32_t first_recent = 1;
@@ -828,7 +828,7 @@ imapd_cmd_status(struct imapd_session *sess, const struct imap_arg *args,
 	if (store_mailbox_info(mb, &info, &error) < 0 ||
 	    ((want & RECENT) && store_mailbox_first_recent(mb, &first_recent,
 	    &error) < 0) ||
-	    ((want & (RECENT | UNSEEN)) && store_mailbox_list(mb, 1, 0,
+	    ((want & (RECENT | UNSEEN)) && store_mailbox_list_light(mb, 1, 0,
 	    &msgs, &n, &error) < 0)) {
 		store_mailbox_close(&mb);
 		imapd_tagged(sess, "NO", "[SERVERBUG] Cannot read the "
@@ -840,7 +840,7 @@ imapd_cmd_status(struct imapd_session *sess, const struct imap_arg *args,
 		unseen += !(msgs[i].flags & STORE_FLAG_SEEN);
 		recent += msgs[i].uid >= first_recent;
 	}
-	store_msgs_free(&msgs, n);
+	store_msgs_light_free(&msgs, n);
 	store_mailbox_close(&mb);
 	sb = sbuf_new(0);
 	if (want & MESSAGES)

@@ -254,22 +254,22 @@ static int
 load(struct store_mailbox *mb, uint32_t recent_from,
     struct imapd_msg **msgs_r, size_t *n_r, const char **error_r)
 {
-	struct store_msg *sm;
+	struct store_msg_light *sm;
 	struct imapd_msg *msgs;
 	size_t i, n;
 
-	if (store_mailbox_list(mb, 1, 0, &sm, &n, error_r) < 0)
+	if (store_mailbox_list_light(mb, 1, 0, &sm, &n, error_r) < 0)
 		return (-1);
 	msgs = xcalloc(n + 1, sizeof(*msgs));
 	for (i = 0; i < n; i++) {
 		msgs[i].uid = sm[i].uid;
 		msgs[i].flags = sm[i].flags;
-		msgs[i].keywords = xstrdup(sm[i].keywords ? sm[i].keywords :
-		    "");
+		msgs[i].keywords = sm[i].keywords;	/* taken over */
+		sm[i].keywords = NULL;
 		msgs[i].modseq = sm[i].modseq;
 		msgs[i].recent = sm[i].uid >= recent_from;
 	}
-	store_msgs_free(&sm, n);
+	store_msgs_light_free(&sm, n);
 	*msgs_r = msgs;
 	*n_r = n;
 	return (0);
@@ -418,12 +418,14 @@ imapd_mailbox_update(struct imapd_session *sess, int force)
 			o = &m->msgs[j];
 			msgs[i].recent = o->recent;
 			if (o->flags != msgs[i].flags || o->modseq !=
-			    msgs[i].modseq || strcmp(o->keywords,
-			    msgs[i].keywords) != 0) {
+			    msgs[i].modseq || strcmp(o->keywords != NULL ?
+			    o->keywords : "", msgs[i].keywords != NULL ?
+			    msgs[i].keywords : "") != 0) {
 				o->flags = msgs[i].flags;
 				o->modseq = msgs[i].modseq;
 				free(o->keywords);
-				o->keywords = xstrdup(msgs[i].keywords);
+				o->keywords = msgs[i].keywords != NULL ?
+				    xstrdup(msgs[i].keywords) : NULL;
 				fetch_flags(sess, (size_t)j);
 			}
 		} else {

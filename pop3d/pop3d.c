@@ -15,33 +15,23 @@
 #include "config.h"
 
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
+#include "mailsvc.h"
 #include "msg.h"
-#include "param_table.h"
 #include "pop3d.h"
 #include "registry.h"
 #include "server.h"
-#include "store.h"
-#include "tls.h"
 
 static struct pop3d_ctx pop3d_ctx;
-static struct registry *pop3d_reg;
-static struct store *pop3d_store;
+static struct mailsvc pop3d_svc;
 
 /* pop3d_kind_init - which service we are */
 static void
 pop3d_kind_init(void)
 {
-	const char *name = server_service();
-	char **args;
-	int argc;
+	const char *name = mailsvc_service_name();
 
-	args = server_args(&argc);
-	if (argc > 0)
-		name = args[0];
 	if (strcmp(name, "pop3") == 0) {
 		pop3d_ctx.service = REG_SVC_POP3;
 	} else if (strcmp(name, "pop3s") == 0) {
@@ -58,42 +48,22 @@ pop3d_kind_init(void)
 static void
 pop3d_pre_drop(void *ctx)
 {
-	const char *error;
-
 	(void)ctx;
 	pop3d_kind_init();
-	if (*var_tls_cert_file != '\0' || *var_tls_key_file != '\0') {
-		pop3d_ctx.tls = tls_server_ctx(var_tls_cert_file,
-		    var_tls_key_file, &error);
-		if (pop3d_ctx.tls == NULL)
-			msg_fatal("TLS: %s", error);
-	}
-	if (pop3d_ctx.implicit_tls && pop3d_ctx.tls == NULL)
-		msg_fatal("service %s needs tls_cert_file and tls_key_file",
-		    pop3d_ctx.service_name);
+	mailsvc_pre_drop(&pop3d_svc, pop3d_ctx.service_name,
+	    pop3d_ctx.implicit_tls);
+	pop3d_ctx.tls = pop3d_svc.tls;
 }
 
 /* pop3d_post_drop - unprivileged: registry, store, failure table */
 static void
 pop3d_post_drop(void *ctx)
 {
-	const char *error;
-	char path[4096];
-	int n;
-
 	(void)ctx;
-	pop3d_reg = registry_open_from_params();
-	if ((pop3d_store = store_open(pop3d_reg, var_mail_dir,
-	    &error)) == NULL)
-		msg_fatal("cannot open the store in %s: %s", var_mail_dir,
-		    error);
-	n = snprintf(path, sizeof(path), "%s/%s", var_registry_dir,
-	    AUTH_FAILS_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		msg_fatal("registry_dir is too long");
-	if ((pop3d_ctx.fails = auth_fails_open(path, &error)) == NULL)
-		msg_fatal("cannot open %s: %s", path, error);
-	pop3d_ctx.backend = pop3d_store_backend(pop3d_reg, pop3d_store);
+	mailsvc_post_drop(&pop3d_svc, 1);
+	pop3d_ctx.fails = pop3d_svc.fails;
+	pop3d_ctx.backend = pop3d_store_backend(pop3d_svc.reg,
+	    pop3d_svc.store);
 }
 
 /* pop3d_serve - one connection */
@@ -109,13 +79,9 @@ static void
 pop3d_pre_exit(void *ctx)
 {
 	(void)ctx;
-	auth_fails_close(&pop3d_ctx.fails);
-	if (pop3d_store != NULL)
-		store_close(&pop3d_store);
-	if (pop3d_reg != NULL)
-		registry_close(&pop3d_reg);
-	if (pop3d_ctx.tls != NULL)
-		tls_ctx_free(&pop3d_ctx.tls);
+	mailsvc_close(&pop3d_svc);
+	pop3d_ctx.fails = NULL;
+	pop3d_ctx.tls = NULL;
 }
 
 /* main - run as a worker of a pop3 or pop3s service */

@@ -107,22 +107,6 @@ refuse_plaintext(struct pop3d_session *sess)
 	    "; use STLS first" : "");
 }
 
-/* fail_key - "addr:IP" or "user:NAME" into buf */
-static const char *
-fail_key(char *buf, size_t size, const char *kind, const char *val)
-{
-	size_t i;
-	int n;
-
-	n = snprintf(buf, size, "%s:%s", kind, val);
-	if (n < 0 || (size_t)n >= size)
-		buf[size - 1] = '\0';
-	for (i = 0; buf[i] != '\0'; i++)
-		if (buf[i] >= 'A' && buf[i] <= 'Z')
-			buf[i] = (char)(buf[i] - 'A' + 'a');
-	return (buf);
-}
-
 /* totals - messages and octets not marked deleted */
 static void
 totals(const struct pop3d_session *sess, size_t *n_r, uint64_t *size_r)
@@ -138,73 +122,69 @@ totals(const struct pop3d_session *sess, size_t *n_r, uint64_t *size_r)
 		}
 }
 
+typedef enum auth_result (*verify_fn)(struct pop3d_session *,
+	    const char *, void *, char *, const char **);
+
+struct verify_call {
+	struct pop3d_session *sess;
+	verify_fn fn;
+	void   *vctx;
+};
+
+/* verify_call - auth_attempt()'s callback: the session's verify */
+static enum auth_result
+verify_call(void *ctx, const char *login, char *user_r, const char **why_r)
+{
+	struct verify_call *vc = ctx;
+
+	return (vc->fn(vc->sess, login, vc->vctx, user_r, why_r));
+}
+
 /*
  * login_finish - the common end of every login: throttle, verify (the
  * verify callback runs the backend check), open the mailbox.
  */
 static void
 login_finish(struct pop3d_session *sess, const char *login,
-    const char *mech, enum auth_result (*verify)(struct pop3d_session *,
-    const char *, void *, char *, const char **), void *vctx,
-    const char **fail_text)
+    const char *mech, verify_fn verify, void *vctx, const char **fail_text)
 {
 	const struct pop3d_backend *be = sess->ctx->backend;
-	char akey[128], ukey[NAME_ADDRESS_MAX + 8];
+	const struct auth_throttle th = {
+		.fails = sess->ctx->fails,
+		.limit = var_pop3d_auth_fail_limit,
+		.window = var_pop3d_auth_fail_window,
+		.delay = var_pop3d_auth_fail_delay,
+	};
+	struct verify_call vc = { sess, verify, vctx };
 	char user[NAME_ADDRESS_MAX + 1];
-	enum auth_result ar;
-	const char *why = "", *error;
+	const char *error;
 	time_t last = 0;
 	uint64_t size;
 	size_t n;
 	int r;
 
-	fail_key(akey, sizeof(akey), "addr", sess->conn->peer_addr);
-	fail_key(ukey, sizeof(ukey), "user", login);
-	if (auth_fails_get(sess->ctx->fails, akey,
-	    var_pop3d_auth_fail_window) >= (unsigned)var_pop3d_auth_fail_limit
-	    || auth_fails_get(sess->ctx->fails, ukey,
-	    var_pop3d_auth_fail_window) >=
-	    (unsigned)var_pop3d_auth_fail_limit) {
-		msg_info("auth refused mech=%s user=%s reason=throttled",
-		    mech, log_safe(login));
-		if (var_pop3d_auth_fail_delay > 0)
-			sleep((unsigned)var_pop3d_auth_fail_delay);
+	switch (auth_attempt(&th, sess->conn->peer_addr, login, mech,
+	    verify_call, &vc, user)) {
+	case AUTH_OK:
+		break;
+	case AUTH_THROTTLED:
 		pop3d_err(sess, "[SYS/TEMP] Too many failed logins, try "
 		    "again later");
 		return;
-	}
-	user[0] = '\0';
-	ar = verify(sess, login, vctx, user, &why);
-	switch (ar) {
-	case AUTH_OK:
-		break;
 	case AUTH_FAILED:
-		(void)auth_fails_add(sess->ctx->fails, akey,
-		    var_pop3d_auth_fail_window);
-		(void)auth_fails_add(sess->ctx->fails, ukey,
-		    var_pop3d_auth_fail_window);
-		msg_info("auth failed mech=%s user=%s reason=\"%s\"", mech,
-		    log_safe(login), why);
-		if (var_pop3d_auth_fail_delay > 0)
-			sleep((unsigned)var_pop3d_auth_fail_delay);
 		if (fail_text != NULL && *fail_text != NULL)
 			pop3d_err(sess, "%s", *fail_text);
 		else
 			pop3d_err(sess, "[AUTH] Authentication failed");
 		return;
 	case AUTH_DOMAIN_INACTIVE:
-		msg_info("auth refused mech=%s user=%s reason=\"%s\"", mech,
-		    log_safe(login), why);
 		pop3d_err(sess, "[SYS/TEMP] Mail service for this domain is "
 		    "temporarily unavailable");
 		return;
 	case AUTH_TEMPFAIL:
-		msg_info("auth tempfail mech=%s user=%s reason=\"%s\"", mech,
-		    log_safe(login), why);
 		pop3d_err(sess, "[SYS/TEMP] Temporary authentication failure");
 		return;
 	}
-	auth_fails_clear(sess->ctx->fails, ukey);
 	r = be->open(be->ctx, user, &sess->mb, &sess->msgs, &sess->count,
 	    &error);
 	if (r == 0) {
@@ -348,9 +328,8 @@ cmd_auth(struct pop3d_session *sess, const struct pop3_cmd *cmd)
 	struct sasl_plain *plain;
 	struct sbuf *resp = NULL;
 	const char *in;
-	char *buf;
 	enum sasl_status st;
-	size_t inlen, n = 0;
+	size_t inlen;
 	int r;
 
 	if (cmd->arg_len == 0) {
@@ -394,26 +373,21 @@ cmd_auth(struct pop3d_session *sess, const struct pop3_cmd *cmd)
 	} else if (inlen == 1 && in[0] == '=') {
 		inlen = 0;			/* empty initial response */
 	}
-	buf = xmalloc(inlen + 1);
 	plain = xcalloc(1, sizeof(*plain));
-	st = sasl_base64_decode(in, inlen, buf, inlen + 1, &n);
-	if (st == SASL_OK)
-		st = sasl_plain_decode(buf, n, plain);
-	if (st != SASL_OK) {
+	switch (auth_plain(in, inlen, plain, &st)) {
+	case -1:
 		pop3d_err(sess, "[AUTH] Malformed PLAIN response (%s)",
 		    sasl_status_name(st));
-	} else if (plain->authzid[0] != '\0' &&
-	    strcasecmp(plain->authzid, plain->authcid) != 0) {
-		msg_info("auth failed mech=PLAIN user=%s reason=\"authorization "
-		    "identity differs\"", log_safe(plain->authcid));
+		break;
+	case 1:
 		pop3d_err(sess, "[AUTH] Authentication failed");
-	} else {
+		break;
+	default:
 		login_finish(sess, plain->authcid, "PLAIN", verify_pass,
 		    plain->passwd, NULL);
+		break;
 	}
-	explicit_bzero(buf, inlen + 1);
 	explicit_bzero(plain, sizeof(*plain));
-	free(buf);
 	free(plain);
 	if (resp != NULL) {
 		sbuf_wipe(resp);

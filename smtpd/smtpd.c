@@ -17,27 +17,21 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "mailsvc.h"
 #include "msg.h"
-#include "param_table.h"
 #include "registry.h"
 #include "server.h"
 #include "smtpd.h"
-#include "store.h"
-#include "tls.h"
 
 static struct smtpd_ctx smtpd_ctx;
+static struct mailsvc smtpd_svc;
 
 /* smtpd_kind_init - which service we are */
 static void
 smtpd_kind_init(void)
 {
-	const char *name = server_service();
-	char **args;
-	int argc;
+	const char *name = mailsvc_service_name();
 
-	args = server_args(&argc);
-	if (argc > 0)
-		name = args[0];
 	if (strcmp(name, "smtp") == 0)
 		smtpd_ctx.kind = SMTPD_KIND_SMTP;
 	else if (strcmp(name, "submission") == 0)
@@ -55,33 +49,21 @@ smtpd_kind_init(void)
 static void
 smtpd_pre_drop(void *ctx)
 {
-	const char *error;
-
 	(void)ctx;
 	smtpd_kind_init();
-	if (*var_tls_cert_file != '\0' || *var_tls_key_file != '\0') {
-		smtpd_ctx.tls = tls_server_ctx(var_tls_cert_file,
-		    var_tls_key_file, &error);
-		if (smtpd_ctx.tls == NULL)
-			msg_fatal("TLS: %s", error);
-	}
-	if (smtpd_ctx.kind == SMTPD_KIND_SMTPS && smtpd_ctx.tls == NULL)
-		msg_fatal("service %s needs tls_cert_file and tls_key_file",
-		    smtpd_ctx.kind_name);
+	mailsvc_pre_drop(&smtpd_svc, smtpd_ctx.kind_name,
+	    smtpd_ctx.kind == SMTPD_KIND_SMTPS);
+	smtpd_ctx.tls = smtpd_svc.tls;
 }
 
 /* smtpd_post_drop - unprivileged: join the registry, open the store */
 static void
 smtpd_post_drop(void *ctx)
 {
-	const char *error;
-
 	(void)ctx;
-	smtpd_ctx.reg = registry_open_from_params();
-	if ((smtpd_ctx.store = store_open(smtpd_ctx.reg, var_mail_dir,
-	    &error)) == NULL)
-		msg_fatal("cannot open the store in %s: %s", var_mail_dir,
-		    error);
+	mailsvc_post_drop(&smtpd_svc, 0);
+	smtpd_ctx.reg = smtpd_svc.reg;
+	smtpd_ctx.store = smtpd_svc.store;
 }
 
 /* smtpd_serve - one connection */
@@ -97,12 +79,10 @@ static void
 smtpd_pre_exit(void *ctx)
 {
 	(void)ctx;
-	if (smtpd_ctx.store != NULL)
-		store_close(&smtpd_ctx.store);
-	if (smtpd_ctx.reg != NULL)
-		registry_close(&smtpd_ctx.reg);
-	if (smtpd_ctx.tls != NULL)
-		tls_ctx_free(&smtpd_ctx.tls);
+	mailsvc_close(&smtpd_svc);
+	smtpd_ctx.store = NULL;
+	smtpd_ctx.reg = NULL;
+	smtpd_ctx.tls = NULL;
 }
 
 /* main - run as a worker of an smtp, submission or smtps service */

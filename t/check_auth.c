@@ -246,6 +246,82 @@ START_TEST(test_fails)
 }
 END_TEST
 
+/* t_verify - a fake credential check: *ctx is the result, calls counted */
+static int t_calls;
+
+static enum auth_result
+t_verify(void *ctx, const char *login, char *user_r, const char **why_r)
+{
+	t_calls++;
+	snprintf(user_r, NAME_ADDRESS_MAX + 1, "%s", login);
+	*why_r = "test";
+	return (*(enum auth_result *)ctx);
+}
+
+/* auth_attempt: failures count per address and user, then throttle */
+START_TEST(test_attempt)
+{
+	char path[400], user[NAME_ADDRESS_MAX + 1];
+	struct auth_throttle th = { NULL, 2, 60, 0 };
+	enum auth_result want;
+	const char *err;
+
+	snprintf(path, sizeof(path), "%s/%s", t_dir, AUTH_FAILS_FILE);
+	ck_assert((th.fails = auth_fails_open(path, &err)) != NULL);
+	want = AUTH_FAILED;
+	ck_assert_int_eq(auth_attempt(&th, "10.0.0.1", "A@x.test", "T",
+	    t_verify, &want, user), AUTH_FAILED);
+	ck_assert_uint_eq(auth_fails_get(th.fails, "addr:10.0.0.1", 60), 1);
+	ck_assert_uint_eq(auth_fails_get(th.fails, "user:a@x.test", 60), 1);
+	want = AUTH_TEMPFAIL;
+	ck_assert_int_eq(auth_attempt(&th, "10.0.0.1", "a@x.test", "T",
+	    t_verify, &want, user), AUTH_TEMPFAIL);
+	ck_assert_uint_eq(auth_fails_get(th.fails, "user:a@x.test", 60), 1);
+	want = AUTH_OK;
+	ck_assert_int_eq(auth_attempt(&th, "10.0.0.2", "a@x.test", "T",
+	    t_verify, &want, user), AUTH_OK);
+	ck_assert_str_eq(user, "a@x.test");
+	ck_assert_uint_eq(auth_fails_get(th.fails, "user:a@x.test", 60), 0);
+	ck_assert_uint_eq(auth_fails_get(th.fails, "addr:10.0.0.1", 60), 1);
+	want = AUTH_FAILED;
+	(void)auth_attempt(&th, "10.0.0.1", "b@x.test", "T", t_verify, &want,
+	    user);
+	/* the address has had enough: verify is not even asked */
+	t_calls = 0;
+	want = AUTH_OK;
+	ck_assert_int_eq(auth_attempt(&th, "10.0.0.1", "c@x.test", "T",
+	    t_verify, &want, user), AUTH_THROTTLED);
+	ck_assert_int_eq(t_calls, 0);
+	auth_fails_close(&th.fails);
+	/* no table: no throttling */
+	want = AUTH_FAILED;
+	ck_assert_int_eq(auth_attempt(&th, "10.0.0.1", "c@x.test", "T",
+	    t_verify, &want, user), AUTH_FAILED);
+	ck_assert_int_eq(t_calls, 1);
+	ck_assert_str_eq(auth_result_name(AUTH_THROTTLED), "throttled");
+}
+END_TEST
+
+/* auth_plain: decode, refuse malformed and proxy logins */
+START_TEST(test_plain)
+{
+	struct sasl_plain plain;
+	enum sasl_status st;
+	/* "\0alice@good.test\0pw" and "bob@good.test\0alice@good.test\0pw" */
+	const char *ok = "AGFsaWNlQGdvb2QudGVzdABwdw==";
+	const char *proxy = "Ym9iQGdvb2QudGVzdABhbGljZUBnb29kLnRlc3QAcHc=";
+
+	memset(&plain, 0, sizeof(plain));
+	ck_assert_int_eq(auth_plain(ok, strlen(ok), &plain, &st), 0);
+	ck_assert_str_eq(plain.authcid, "alice@good.test");
+	ck_assert_str_eq(plain.passwd, "pw");
+	ck_assert_int_eq(auth_plain("!!!!", 4, &plain, &st), -1);
+	ck_assert_int_ne(st, SASL_OK);
+	ck_assert_int_eq(auth_plain("", 0, &plain, &st), -1);
+	ck_assert_int_eq(auth_plain(proxy, strlen(proxy), &plain, &st), 1);
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -258,6 +334,8 @@ auth_suite(void)
 	tcase_add_loop_test(tc, test_login, 0, (int)NELEM(cases));
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_login_stamp);
+	tcase_add_test(tc, test_attempt);
+	tcase_add_test(tc, test_plain);
 	tcase_add_test(tc, test_fails);
 	suite_add_tcase(s, tc);
 	return (s);

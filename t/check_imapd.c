@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <check.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,53 +424,6 @@ static char t_dir[4096];
 static struct registry_opts t_opts;
 static char t_longline[3000];
 
-/* glob - does s match pattern p ('*' = any bytes)? */
-static int
-glob(const char *p, const char *s)
-{
-	if (*p == '\0')
-		return (*s == '\0');
-	if (*p == '*')
-		return (glob(p + 1, s) || (*s != '\0' && glob(p, s + 1)));
-	return (*p == *s && glob(p + 1, s + 1));
-}
-
-/* t_read_reply - read until want's lines are in (or EOF, or 5 s) */
-static char *
-t_read_reply(int fd, const char *want, int *eof_r)
-{
-	struct sbuf *got = sbuf_new(1 << 20);
-	struct pollfd pfd;
-	char buf[4096], *r;
-	size_t lines_want = 0, lines_got;
-	const char *p;
-	ssize_t n;
-
-	*eof_r = 0;
-	for (p = want; p != NULL && (p = strstr(p, "\r\n")) != NULL; p += 2)
-		lines_want++;
-	for (;;) {
-		lines_got = 0;
-		for (p = sbuf_str(got); (p = strstr(p, "\r\n")) != NULL;
-		    p += 2)
-			lines_got++;
-		if (want != NULL && lines_got >= lines_want)
-			break;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 5000) <= 0)
-			break;
-		if ((n = read(fd, buf, sizeof(buf))) <= 0) {
-			*eof_r = 1;
-			break;
-		}
-		(void)sbuf_append(got, buf, (size_t)n);
-	}
-	r = xstrdup(sbuf_str(got));
-	sbuf_free(&got);
-	return (r);
-}
-
 /* t_store - open the registry and store (parent side, per action) */
 static struct store *
 t_store(struct registry **reg_r)
@@ -593,7 +545,7 @@ START_TEST(test_session)
 {
 	const struct step *st;
 	char *got, *line;
-	int sv[2], eof, i;
+	int sv[2], i;
 	size_t len;
 	pid_t pid;
 
@@ -637,16 +589,10 @@ START_TEST(test_session)
 			ck_assert(write(sv[0], line, len) == (ssize_t)len);
 			free(line);
 		}
-		got = t_read_reply(sv[0], st->want, &eof);
-		if (st->want == NULL) {
-			ck_assert_msg(eof && *got == '\0', "%s, step %d: want "
-			    "close, got \"%s\"", cases[_i].name, i, got);
-			free(got);
+		got = tutil_expect(sv[0], cases[_i].name, i, st->send,
+		    st->want);
+		if (got == NULL)
 			break;
-		}
-		ck_assert_msg(glob(st->want, got), "%s, step %d (%s):\n got "
-		    "\"%s\"\nwant \"%s\"", cases[_i].name, i,
-		    st->send ? st->send : "-", got, st->want);
 		free(got);
 	}
 	if (sv[0] >= 0)

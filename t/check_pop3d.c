@@ -25,7 +25,6 @@
 #include <check.h>
 #include <errno.h>
 #include <openssl/evp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +39,7 @@
 #include "registry.h"
 #include "sbuf.h"
 #include "stream.h"
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "tutil.h"
 
 /* The fake mailbox. */
 static const char *const t_bodies[] = {
@@ -223,17 +221,6 @@ static const struct pop3d_backend fake_backend = {
 	.stamp = fake_stamp,
 	.ctx = NULL,
 };
-
-/* glob - does s match pattern p ('*' = any bytes)? */
-static int
-glob(const char *p, const char *s)
-{
-	if (*p == '\0')
-		return (*s == '\0');
-	if (*p == '*')
-		return (glob(p + 1, s) || (*s != '\0' && glob(p, s + 1)));
-	return (*p == *s && glob(p + 1, s + 1));
-}
 
 struct step {
 	const char *send;		/* NULL: send nothing */
@@ -483,42 +470,6 @@ static const struct {
 
 static char t_longline[3000];
 
-/* t_read_reply - read until want can no longer grow into a match */
-static char *
-t_read_reply(int fd, const char *want, int *eof_r)
-{
-	struct sbuf *got = sbuf_new(1 << 20);
-	struct pollfd pfd;
-	char buf[4096], *r;
-	size_t lines_want = 0, lines_got;
-	const char *p;
-	ssize_t n;
-
-	*eof_r = 0;
-	for (p = want; p != NULL && (p = strstr(p, "\r\n")) != NULL; p += 2)
-		lines_want++;
-	for (;;) {
-		lines_got = 0;
-		for (p = sbuf_str(got); (p = strstr(p, "\r\n")) != NULL;
-		    p += 2)
-			lines_got++;
-		if (want != NULL && lines_got >= lines_want)
-			break;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 5000) <= 0)
-			break;
-		if ((n = read(fd, buf, sizeof(buf))) <= 0) {
-			*eof_r = 1;
-			break;
-		}
-		(void)sbuf_append(got, buf, (size_t)n);
-	}
-	r = xstrdup(sbuf_str(got));
-	sbuf_free(&got);
-	return (r);
-}
-
 /* t_expand - a step's line with %DIGEST% filled in, CR LF added */
 static char *
 t_expand(const char *send, const char *timestamp)
@@ -553,7 +504,7 @@ START_TEST(test_session)
 	const struct step *st;
 	const char *err, *lt, *gt;
 	char *got, *line;
-	int sv[2], status, eof, i, tfd;
+	int sv[2], status, i, tfd;
 	pid_t pid;
 
 	memset(t_longline, 'A', sizeof(t_longline) - 1);
@@ -617,16 +568,10 @@ START_TEST(test_session)
 			    (ssize_t)strlen(line));
 			free(line);
 		}
-		got = t_read_reply(sv[0], st->want, &eof);
-		if (st->want == NULL) {
-			ck_assert_msg(eof && *got == '\0', "%s step %d: want "
-			    "close, got \"%s\"", cases[_i].name, i, got);
-			free(got);
+		got = tutil_expect(sv[0], cases[_i].name, i, st->send,
+		    st->want);
+		if (got == NULL)
 			break;
-		}
-		ck_assert_msg(glob(st->want, got), "%s step %d (%s): got "
-		    "\"%s\", want \"%s\"", cases[_i].name, i,
-		    st->send ? st->send : "-", got, st->want);
 		if (i == 0 && (lt = strchr(got, '<')) != NULL &&
 		    (gt = strchr(lt, '>')) != NULL)
 			snprintf(timestamp, sizeof(timestamp), "%.*s",

@@ -907,6 +907,98 @@ START_TEST(test_append)
 }
 END_TEST
 
+/* light listing: the same numbers as the full one, over batches */
+START_TEST(test_list_light)
+{
+	struct store_mailbox *mb;
+	struct store_meta meta;
+	struct store_msg *full = NULL;
+	struct store_msg_light *lt = NULL;
+	const char *err = NULL;
+	char kw[32], mid[32];
+	size_t i, n = 0, nl = 0;
+	uint32_t uids[2] = { 7, 1200 };
+	const size_t total = 1500;	/* more than one listing batch */
+
+	for (i = 0; i < total; i++) {
+		memset(&meta, 0, sizeof(meta));
+		meta.internal_date = 1000000000 + (time_t)i;
+		meta.flags = (unsigned)i & STORE_FLAG_ALL;
+		if (i % 3 == 0) {
+			(void)snprintf(kw, sizeof(kw), "$K%zu Work", i);
+			meta.keywords = kw;
+		}
+		if (i % 2 == 0) {
+			(void)snprintf(mid, sizeof(mid), "<%zu@x>", i);
+			meta.message_id = mid;
+			meta.origin = "smtp";
+		}
+		ck_assert_int_eq(store_append(t_st, "alice@example.org", NULL,
+		    i % 5 == 0 ? "no final newline" : "A\nB\n",
+		    i % 5 == 0 ? 16 : 4, &meta, NULL, NULL, &err), 0);
+	}
+	mb = t_mbox("alice@example.org", NULL);
+	ck_assert_int_eq(store_msg_flags(mb, uids, 2, STORE_FLAGS_ADD,
+	    STORE_FLAG_FLAGGED, "$Late", 0, NULL, NULL, &err), 0);
+	ck_assert_int_eq(store_mailbox_list(mb, 1, 0, &full, &n, &err), 0);
+	ck_assert_int_eq(store_mailbox_list_light(mb, 1, 0, &lt, &nl, &err),
+	    0);
+	ck_assert_uint_eq(n, total);
+	ck_assert_uint_eq(nl, total);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_eq(lt[i].uid, full[i].uid);
+		ck_assert_uint_eq(lt[i].uid, i + 1);
+		ck_assert_uint_eq(lt[i].flags, full[i].flags);
+		ck_assert_uint_eq(lt[i].size, full[i].size);
+		ck_assert_uint_eq(lt[i].vsize, full[i].vsize);
+		ck_assert_uint_eq(lt[i].eol_pad, full[i].eol_pad);
+		ck_assert_uint_eq(lt[i].modseq, full[i].modseq);
+		ck_assert_int_eq(lt[i].internal_date, full[i].internal_date);
+		if (*full[i].keywords == '\0')
+			ck_assert_ptr_null(lt[i].keywords);
+		else
+			ck_assert_str_eq(lt[i].keywords, full[i].keywords);
+	}
+	ck_assert_str_eq(lt[6].keywords, "$K6 Work $Late");
+	ck_assert_str_eq(lt[1199].keywords, "$Late");
+	ck_assert_uint_eq(lt[1199].flags & STORE_FLAG_FLAGGED,
+	    STORE_FLAG_FLAGGED);
+	ck_assert_uint_eq(lt[5].eol_pad, 2);
+	ck_assert_uint_eq(lt[5].vsize, 16);
+	store_msgs_free(&full, n);
+	store_msgs_light_free(&lt, nl);
+	ck_assert_ptr_null(lt);
+
+	/* ranges */
+	ck_assert_int_eq(store_mailbox_list_light(mb, 999, 1001, &lt, &nl,
+	    &err), 0);
+	ck_assert_uint_eq(nl, 3);
+	ck_assert_uint_eq(lt[0].uid, 999);
+	ck_assert_uint_eq(lt[2].uid, 1001);
+	store_msgs_light_free(&lt, nl);
+	ck_assert_int_eq(store_mailbox_list_light(mb, 0, 1, &lt, &nl, &err),
+	    0);
+	ck_assert_uint_eq(nl, 1);
+	store_msgs_light_free(&lt, nl);
+	ck_assert_int_eq(store_mailbox_list_light(mb, 5, 4, &lt, &nl, &err),
+	    0);
+	ck_assert_uint_eq(nl, 0);
+	ck_assert_ptr_null(lt);
+	ck_assert_int_eq(store_mailbox_list_light(mb, 1501, 0, &lt, &nl,
+	    &err), 0);
+	ck_assert_uint_eq(nl, 0);
+	store_msgs_light_free(&lt, nl);
+	/* an expunged message is not listed */
+	ck_assert_int_eq(store_expunge(mb, uids, 1, &err), 0);
+	ck_assert_int_eq(store_mailbox_list_light(mb, 1, 0, &lt, &nl, &err),
+	    0);
+	ck_assert_uint_eq(nl, total - 1);
+	ck_assert_uint_eq(lt[6].uid, 8);
+	store_msgs_light_free(&lt, nl);
+	store_mailbox_close(&mb);
+}
+END_TEST
+
 /* folders: create, exists, list, rename with children, delete */
 START_TEST(test_folders)
 {
@@ -1183,6 +1275,7 @@ store_suite(void)
 	T_CASE("recent", test_recent, 0);
 	T_CASE("expunge", test_expunge, 0);
 	T_CASE("append", test_append, 0);
+	T_CASE("list light", test_list_light, 0);
 	T_CASE("folders", test_folders, 0);
 	T_CASE("bad folder", test_bad_folder, (int)NELEM(bad_folders));
 	T_CASE("bad user", test_bad_user, (int)NELEM(bad_users));

@@ -15,13 +15,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
+#include "mem.h"
 #include "registry.h"
+#include "sbuf.h"
 #include "tutil.h"
 
 char	tutil_base[256];
@@ -175,4 +179,73 @@ tutil_user(struct registry *reg, const char *address, uint64_t quota_bytes,
 	u.quota_messages = quota_messages;
 	ck_assert_msg(registry_user_add(reg, &u, &err) == 0,
 	    "user add %s: %s", address, err);
+}
+
+/* tutil_glob - does s match pattern p ('*' = any bytes)? */
+int
+tutil_glob(const char *p, const char *s)
+{
+	if (*p == '\0')
+		return (*s == '\0');
+	if (*p == '*')
+		return (tutil_glob(p + 1, s) || (*s != '\0' &&
+		    tutil_glob(p, s + 1)));
+	return (*p == *s && tutil_glob(p + 1, s + 1));
+}
+
+/* tutil_read_reply - read until want's lines are in (or EOF, or 5 s) */
+char *
+tutil_read_reply(int fd, const char *want, int *eof_r)
+{
+	struct sbuf *got = sbuf_new(1 << 20);
+	struct pollfd pfd;
+	char buf[4096], *r;
+	size_t lines_want = 0, lines_got;
+	const char *p;
+	ssize_t n;
+
+	*eof_r = 0;
+	for (p = want; p != NULL && (p = strstr(p, "\r\n")) != NULL; p += 2)
+		lines_want++;
+	for (;;) {
+		lines_got = 0;
+		for (p = sbuf_str(got); (p = strstr(p, "\r\n")) != NULL;
+		    p += 2)
+			lines_got++;
+		if (want != NULL && lines_got >= lines_want)
+			break;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 5000) <= 0)
+			break;
+		if ((n = read(fd, buf, sizeof(buf))) <= 0) {
+			*eof_r = 1;
+			break;
+		}
+		(void)sbuf_append(got, buf, (size_t)n);
+	}
+	r = xstrdup(sbuf_str(got));
+	sbuf_free(&got);
+	return (r);
+}
+
+/* tutil_expect - read one step's reply and check it */
+char *
+tutil_expect(int fd, const char *name, int step, const char *send,
+    const char *want)
+{
+	char *got;
+	int eof;
+
+	got = tutil_read_reply(fd, want, &eof);
+	if (want == NULL) {
+		ck_assert_msg(eof && *got == '\0', "%s, step %d: want close, "
+		    "got \"%s\"", name, step, got);
+		free(got);
+		return (NULL);
+	}
+	ck_assert_msg(tutil_glob(want, got), "%s, step %d (%s):\n got "
+	    "\"%s\"\nwant \"%s\"", name, step, send != NULL ? send : "-",
+	    got, want);
+	return (got);
 }

@@ -9,6 +9,10 @@
  * environment in a test's directory, set-up and join, then domains and
  * users added with every check asserted. Children: tutil_wait() reaps one.
  *
+ * Sessions: tutil_expect() reads a server's reply from a socket and
+ * checks it against a pattern ('*' matches any bytes, tutil_glob()), or
+ * checks that the server closed.
+ *
  * tutil_run() runs a file's suite for its main().
  *
  * Everything here asserts with Check (ck_assert), so it runs inside a
@@ -76,5 +80,24 @@ void	tutil_domain(struct registry *reg, const char *name);
  */
 void	tutil_user(struct registry *reg, const char *address,
 	    uint64_t quota_bytes, uint64_t quota_messages);
+
+/* tutil_glob - does s match pattern p ('*' = any bytes)? */
+int	tutil_glob(const char *p, const char *s);
+
+/*
+ * tutil_read_reply - read from fd until want's CR LF lines are in (all
+ * that comes when want is NULL), EOF (*eof_r = 1) or 5 s of silence; the
+ * bytes read (free() them)
+ */
+char   *tutil_read_reply(int fd, const char *want, int *eof_r);
+
+/*
+ * tutil_expect - step step of session name (send: what was sent, for the
+ * message): read the reply and assert it matches want, then return it
+ * (free() it); with want NULL assert the server closed without another
+ * byte, and return NULL
+ */
+char   *tutil_expect(int fd, const char *name, int step, const char *send,
+	    const char *want);
 
 #endif

@@ -33,7 +33,6 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BENCH_BUILD:-$top/build}
 runs=${BENCH_RUNS:-3}
 seconds=${BENCH_SECONDS:-5}
 nsmall=${BENCH_MESSAGES:-50}
@@ -41,90 +40,16 @@ nbig=${BENCH_BIG:-10000}
 nhuge=${BENCH_HUGE:-100000}
 nidle=${BENCH_IDLE:-200}
 nusers=20
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+. "$top/t/bench/bench_lib.sh"
 
-[ "$(id -u)" = 0 ] || die "run as root (both servers drop privileges)"
-if ! [ -x /usr/sbin/dovecot ] || ! [ -x /usr/lib/dovecot/imap ]; then
-	say "installing dovecot-imapd (the reference server)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    dovecot-imapd >/dev/null
-fi
-command -v python3 >/dev/null || die "python3 is needed"
-
-work=$(mktemp -d /tmp/estuary-imapbench.XXXXXX)
-chmod 755 "$work"
-dc_dir=$work/dovecot
-est_conf=$work/estuary/etc
-est_master=
-dc_master=
-
-cleanup() {
-	[ -n "$est_master" ] && kill -TERM "$est_master" 2>/dev/null &&
-	    wait "$est_master" 2>/dev/null
-	local p
-	for p in $dc_master; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# --- Estuary: installed from the build tree into the work directory
-if [ ! -f "$build/Makefile" ]; then
-	say "configuring $build"
-	(cd "$top" && { [ -x configure ] || autoreconf -fi >/dev/null 2>&1; })
-	mkdir -p "$build"
-	(cd "$build" && "$top/configure" >/dev/null)
-fi
-say "building and installing Estuary into $work/estuary/inst"
-make -C "$build" -j"$(nproc)" >/dev/null
-make -C "$build" install DESTDIR="$work/estuary/inst" >/dev/null
-prefix=$(sed -n 's/^prefix = //p' "$build/Makefile")
-est_sbin=$work/estuary/inst$prefix/sbin
-est_libexec=$work/estuary/inst$prefix/libexec/estuary
-[ -x "$est_libexec/imapd" ] || die "no imapd in the build: nothing to measure"
-
-id estuary >/dev/null 2>&1 || useradd --system --no-create-home \
-    --home-dir /nonexistent --shell /usr/sbin/nologin estuary
-owner_uid=$(id -u estuary) owner_gid=$(id -g estuary)
-
-hash=$(doveadm pw -s SHA512-CRYPT -p benchpw) || die "doveadm pw failed"
-case $hash in
-'{SHA512-CRYPT}$6$'*) ;;
-*) die "unexpected hash from doveadm pw: $hash" ;;
-esac
+# --- Estuary, installed from the build tree into the work directory, and
+# one password hash for both servers
+bench_dc_begin imap
 
 users="big huge"
 for i in $(seq 1 "$nusers"); do users="$users u$i"; done
 
-est_port=$(free_port)
-mkdir -p "$est_conf" "$work/estuary/var"
-cat > "$est_conf/estuary.conf" <<CONF
-daemon_directory = $est_libexec
-state_directory = $work/estuary/var/lib
-queue_dir = $work/estuary/var/spool
-run_dir = $work/estuary/var/run
-mail_owner = estuary
-myhostname = bench.localhost
-imapd_plaintext_auth = yes
-CONF
-cat > "$est_conf/services.conf" <<CONF
-control  control  -                       4   1  100   admind
-imap     inet     127.0.0.1:$est_port     $((nidle + 100)) 10 1000  imapd imap
-CONF
-"$est_sbin/estuary" -f -c "$est_conf" >"$work/estuary/master.log" 2>&1 &
-est_master=$!
-ctl() { "$est_sbin/estuaryctl" -c "$est_conf" "$@"; }
-for _ in $(seq 1 100); do
-	ctl status >/dev/null 2>&1 && break
-	sleep 0.1
-done
-ctl status >/dev/null || die "Estuary did not start (see $work/estuary/master.log)"
+est_start imap $((nidle + 100)) "imapd imap" "imapd_plaintext_auth = yes"
 ctl domain add bench.test services=imap >/dev/null
 for u in $users; do
 	ctl user add "$u@bench.test" "password_hash=$hash" >/dev/null
@@ -169,73 +94,30 @@ for u in $users; do
 done
 chown -R estuary: "$est_mail" "$dc_dir/mail"
 
-# --- Dovecot: private instances with their own base_dir and config
-: > "$dc_dir/users"
-for u in $users; do
-	printf '%s@bench.test:%s\n' "$u" "$hash" >> "$dc_dir/users"
-done
-chmod 644 "$dc_dir/users"
-
-# dc_start NAME LOGIN_SETTINGS IMAP_SETTINGS - start an instance on a free
-# port (in dc_port); both serve the same Maildirs, each keeps its own
-# indexes and control files (UID lists)
-dc_start() {
-	local name=$1 conf=$dc_dir/$1.conf
-	dc_port=$(free_port)
-	mkdir -p "$dc_dir/$name/run" "$dc_dir/$name/state" \
-	    "$dc_dir/$name/index" "$dc_dir/$name/control"
-	chown estuary: "$dc_dir/$name/index" "$dc_dir/$name/control"
-	cat > "$conf" <<CONF
-protocols = imap
-listen = 127.0.0.1
-base_dir = $dc_dir/$name/run
-state_dir = $dc_dir/$name/state
-log_path = $dc_dir/$name.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-first_valid_uid = $owner_uid
+# --- Dovecot: private instances with their own base_dir and config; both
+# serve the same Maildirs, each keeps its own indexes and control files
+# (UID lists)
+dc_conf_mail() {
+	cat <<CONF
 default_process_limit = $((nidle + 100))
 default_client_limit = $((nidle * 2 + 100))
-mail_location = maildir:$dc_dir/mail/%n:INDEX=$dc_dir/$name/index/%n:CONTROL=$dc_dir/$name/control/%n
+mail_location = maildir:$dc_dir/mail/%n:INDEX=$dc_dir/$1/index/%n:CONTROL=$dc_dir/$1/control/%n
 mail_max_userip_connections = $((nidle + 10))
-passdb {
-  driver = passwd-file
-  args = $dc_dir/users
+CONF
 }
-userdb {
-  driver = static
-  args = uid=$owner_uid gid=$owner_gid home=$dc_dir/mail/%n
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $dc_port
-  }
-  inet_listener imaps {
-    port = 0
-  }
-$2
-}
-service imap {
-$3
-}
+dc_conf_tail() {
+	cat <<CONF
 protocol imap {
   mail_max_userip_connections = $((nidle + 10))
 }
 CONF
-	doveconf -c "$conf" -n >"$dc_dir/$name.doveconf" 2>&1 ||
-	    die "doveconf refused $conf: $(cat "$dc_dir/$name.doveconf")"
-	dovecot -c "$conf" -F >"$dc_dir/$name.master.log" 2>&1 &
-	dc_master="$dc_master $!"
-	eval "dc_pid_$name=\$!"
 }
-dc_start default "" ""
-dc_port_def=$dc_port
-dc_start tuned "  service_count = 0
-  process_min_avail = 2" "  service_count = 100
-  process_min_avail = 4"
-dc_port_fast=$dc_port
+for n in default tuned; do
+	mkdir -p "$dc_dir/$n/index" "$dc_dir/$n/control"
+	chown estuary: "$dc_dir/$n/index" "$dc_dir/$n/control"
+done
+dc_write_users "$hash" $users
+dc_start_both
 
 # --- the client
 cat > "$work/client.py" <<'PY'
@@ -439,23 +321,11 @@ while True:
 PY
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { python3 -c "print('%.2f' % ($1/$2) if $2 else '-')"; }
-row() {		# row LABEL EST DC DCT HIGHER-IS-BETTER
-	if [ "$5" = 1 ]; then
-		printf '%-30s %10s %10s %7s %10s %7s\n' "$1" "$2" "$3" \
-		    "$(ratio "$2" "$3")" "$4" "$(ratio "$2" "$4")"
-	else
-		printf '%-30s %10s %10s %7s %10s %7s\n' "$1" "$2" "$3" \
-		    "$(ratio "$3" "$2")" "$4" "$(ratio "$4" "$2")"
-	fi
-}
-
 say "estuary: $est_sbin/estuary -f -c $est_conf (imap on 127.0.0.1:$est_port)"
 say "dovecot: dovecot -c $dc_dir/default.conf -F (imap on 127.0.0.1:$dc_port_def)"
 say "dc-tuned: dovecot -c $dc_dir/tuned.conf -F (imap on 127.0.0.1:$dc_port_fast)"
-printf '%-30s %10s %10s %7s %10s %7s\n' case estuary dovecot ratio \
-    dc-tuned ratio
+row_fmt='%-30s %10s %10s %7s %10s %7s\n'
+printf "$row_fmt" case estuary dovecot ratio dc-tuned ratio
 
 # SELECT of the 100,000-message mailbox: first (indexing) and second
 declare -A sel1 sel2
@@ -475,29 +345,17 @@ done
 
 for c in "meta $nbig" "bodies 200"; do
 	set -- $c
-	: > "$work/e" ; : > "$work/d" ; : > "$work/t"
-	for _ in $(seq 1 "$runs"); do
-		cl "$1" "$est_port" "$2" >> "$work/e" || die "$1 on estuary"
-		cl "$1" "$dc_port_def" "$2" >> "$work/d" || die "$1 on dovecot"
-		cl "$1" "$dc_port_fast" "$2" >> "$work/t" || die "$1 on dc-tuned"
-	done
+	measure3 cl "$1" "$2"
 	case $1 in
 	meta) label="UID FETCH 1:* FLAGS SIZE (ms)" ;;
 	*) label="FETCH 200 bodies (ms)" ;;
 	esac
-	row "$label" "$(median < "$work/e")" "$(median < "$work/d")" \
-	    "$(median < "$work/t")" 0
+	row "$label" "$e" "$d" "$t" 0
 done
 
 for n in 1 20; do
-	: > "$work/e" ; : > "$work/d" ; : > "$work/t"
-	for _ in $(seq 1 "$runs"); do
-		cl login "$est_port" "$n" "$seconds" >> "$work/e"
-		cl login "$dc_port_def" "$n" "$seconds" >> "$work/d"
-		cl login "$dc_port_fast" "$n" "$seconds" >> "$work/t"
-	done
-	row "LOGIN SELECT LOGOUT $n cl (/s)" "$(median < "$work/e")" \
-	    "$(median < "$work/d")" "$(median < "$work/t")" 1
+	measure3 cl login "$n" "$seconds"
+	row "LOGIN SELECT LOGOUT $n cl (/s)" "$e" "$d" "$t" 1
 done
 
 # memory per idle connection (PSS, RSS in KB)
@@ -514,6 +372,4 @@ echo " $nusers users x $nsmall msgs, big = $nbig x 4 KB, huge = $nhuge x 700 B,"
 echo " written into the Maildirs before the first SELECT; no TLS,"
 echo " {SHA512-CRYPT} passwords; idle: $nidle connections in IDLE, memory of"
 echo " all the server's processes after minus before, per connection;"
-echo " dovecot $(dovecot --version | cut -d' ' -f1) with Debian's service settings;"
-echo " dc-tuned: imap-login service_count=0 process_min_avail=2,"
-echo " imap service_count=100 process_min_avail=4)"
+dc_footer

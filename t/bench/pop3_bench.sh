@@ -19,7 +19,8 @@
 # Usage: t/bench/pop3_bench.sh      (as root; installs dovecot-pop3d if
 # missing)
 # Environment: BENCH_RUNS, BENCH_SECONDS, BENCH_MESSAGES (default 200),
-# BENCH_BIG (default 10), BENCH_KEEP=1 keeps the work directory.
+# BENCH_BIG (default 10), BENCH_BUILD (the build directory, default the
+# top-level "build"), BENCH_KEEP=1 keeps the work directory.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,89 +29,12 @@ seconds=${BENCH_SECONDS:-5}
 nsmall=${BENCH_MESSAGES:-200}
 nbig=${BENCH_BIG:-10}
 nusers=20
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+. "$top/t/bench/bench_lib.sh"
 
-[ "$(id -u)" = 0 ] || die "run as root (both servers drop privileges)"
-if ! [ -x /usr/sbin/dovecot ] || ! [ -x /usr/lib/dovecot/pop3 ]; then
-	say "installing dovecot-pop3d (the reference server)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    dovecot-pop3d >/dev/null
-fi
-command -v python3 >/dev/null || die "python3 is needed"
-
-work=$(mktemp -d /tmp/estuary-pop3bench.XXXXXX)
-chmod 755 "$work"
-dc_dir=$work/dovecot
-est_conf=$work/estuary/etc
-est_master=
-dc_master=
-
-cleanup() {
-	[ -n "$est_master" ] && kill -TERM "$est_master" 2>/dev/null &&
-	    wait "$est_master" 2>/dev/null
-	local p
-	for p in $dc_master; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# --- Estuary: installed from the build tree into the work directory
-if [ ! -f "$top/build/Makefile" ]; then
-	say "configuring $top/build"
-	(cd "$top" && { [ -x configure ] || autoreconf -fi >/dev/null 2>&1; })
-	mkdir -p "$top/build"
-	(cd "$top/build" && ../configure >/dev/null)
-fi
-say "building and installing Estuary into $work/estuary/inst"
-make -C "$top/build" -j"$(nproc)" >/dev/null
-make -C "$top/build" install DESTDIR="$work/estuary/inst" >/dev/null
-prefix=$(sed -n 's/^prefix = //p' "$top/build/Makefile")
-est_sbin=$work/estuary/inst$prefix/sbin
-est_libexec=$work/estuary/inst$prefix/libexec/estuary
-[ -x "$est_libexec/pop3d" ] || die "no pop3d in the build: nothing to measure"
-
-id estuary >/dev/null 2>&1 || useradd --system --no-create-home \
-    --home-dir /nonexistent --shell /usr/sbin/nologin estuary
-owner_uid=$(id -u estuary) owner_gid=$(id -g estuary)
-
+# --- Estuary, installed from the build tree into the work directory, and
 # one password hash for both servers
-hash=$(doveadm pw -s SHA512-CRYPT -p benchpw) ||
-    die "doveadm pw failed"
-case $hash in
-'{SHA512-CRYPT}$6$'*) ;;
-*) die "unexpected hash from doveadm pw: $hash" ;;
-esac
-
-est_port=$(free_port)
-mkdir -p "$est_conf" "$work/estuary/var"
-cat > "$est_conf/estuary.conf" <<CONF
-daemon_directory = $est_libexec
-state_directory = $work/estuary/var/lib
-queue_dir = $work/estuary/var/spool
-run_dir = $work/estuary/var/run
-mail_owner = estuary
-myhostname = bench.localhost
-pop3d_plaintext_auth = yes
-CONF
-cat > "$est_conf/services.conf" <<CONF
-control  control  -                       4   1  100   admind
-pop3     inet     127.0.0.1:$est_port     100 10 1000  pop3d pop3
-CONF
-"$est_sbin/estuary" -f -c "$est_conf" >"$work/estuary/master.log" 2>&1 &
-est_master=$!
-ctl() { "$est_sbin/estuaryctl" -c "$est_conf" "$@"; }
-for _ in $(seq 1 100); do
-	ctl status >/dev/null 2>&1 && break
-	sleep 0.1
-done
-ctl status >/dev/null || die "Estuary did not start (see $work/estuary/master.log)"
+bench_dc_begin pop3
+est_start pop3 100 "pop3d pop3" "pop3d_plaintext_auth = yes"
 ctl domain add bench.test services=pop3
 for i in $(seq 1 "$nusers"); do
 	ctl user add "u$i@bench.test" "password_hash=$hash"
@@ -149,66 +73,11 @@ for i in $(seq 1 "$nusers"); do
 done
 chown -R estuary: "$est_mail" "$dc_dir/mail"
 
-# --- Dovecot: a private instance with its own base_dir and config
-: > "$dc_dir/users"
-for i in $(seq 1 "$nusers"); do
-	printf 'u%s@bench.test:%s\n' "$i" "$hash" >> "$dc_dir/users"
-done
-chmod 644 "$dc_dir/users"
-
-# dc_start NAME LOGIN_SETTINGS POP3_SETTINGS - start an instance with its
-# own base_dir on a free port (in dc_port); both instances serve the same
-# Maildirs (never at the same time)
-dc_start() {
-	local name=$1 conf=$dc_dir/$1.conf
-	dc_port=$(free_port)
-	mkdir -p "$dc_dir/$name/run" "$dc_dir/$name/state"
-	cat > "$conf" <<CONF
-protocols = pop3
-listen = 127.0.0.1
-base_dir = $dc_dir/$name/run
-state_dir = $dc_dir/$name/state
-log_path = $dc_dir/$name.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-first_valid_uid = $owner_uid
-mail_location = maildir:$dc_dir/mail/%n
-passdb {
-  driver = passwd-file
-  args = $dc_dir/users
-}
-userdb {
-  driver = static
-  args = uid=$owner_uid gid=$owner_gid home=$dc_dir/mail/%n
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = $dc_port
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-$2
-}
-service pop3 {
-$3
-}
-CONF
-	doveconf -c "$conf" -n >"$dc_dir/$name.doveconf" 2>&1 ||
-	    die "doveconf refused $conf: $(cat "$dc_dir/$name.doveconf")"
-	dovecot -c "$conf" -F >"$dc_dir/$name.master.log" 2>&1 &
-	dc_master="$dc_master $!"
-}
-# Debian's defaults: a login process and a pop3 process per session
-dc_start default "" ""
-dc_port_def=$dc_port
-# "performance mode": long-lived login processes, reused pop3 processes
-dc_start tuned "  service_count = 0
-  process_min_avail = 2" "  service_count = 100
-  process_min_avail = 4"
-dc_port_fast=$dc_port
+# --- Dovecot: private instances with their own base_dir and config; both
+# serve the same Maildirs (never at the same time)
+dc_conf_mail() { echo "mail_location = maildir:$dc_dir/mail/%n"; }
+dc_write_users "$hash" $(seq -f 'u%g' 1 "$nusers")
+dc_start_both
 
 # --- the client
 cat > "$work/client.py" <<'PY'
@@ -317,8 +186,6 @@ sys.exit(0 if f.readline().startswith(b"-ERR") else 1)
 PY
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
 # warm up both (process pools, indexes, page cache): one download each
 load fetch "$est_port" "$nusers" 1 >/dev/null
 load fetch "$dc_port_def" "$nusers" 1 >/dev/null
@@ -328,28 +195,15 @@ say "estuary: $est_sbin/estuary -f -c $est_conf (pop3 on 127.0.0.1:$est_port)"
 say "dovecot: dovecot -c $dc_dir/default.conf -F (pop3 on 127.0.0.1:$dc_port_def)"
 say "dovecot-tuned: dovecot -c $dc_dir/tuned.conf -F (pop3 on 127.0.0.1:$dc_port_fast)"
 say "client:  python3 client.py check|fetch PORT CLIENTS $seconds"
-printf '%-22s %10s %10s %8s %10s %8s\n' case estuary dovecot ratio \
-    dc-tuned ratio
+row_fmt='%-22s %10s %10s %8s %10s %8s\n'
+printf "$row_fmt" case estuary dovecot ratio dc-tuned ratio
 for c in "check 1 sessions/s" "check 20 sessions/s" "fetch 4 MB/s"; do
 	set -- $c
-	: > "$work/e" ; : > "$work/d" ; : > "$work/t"
-	for _ in $(seq 1 "$runs"); do
-		load "$1" "$est_port" "$2" "$seconds" >> "$work/e"
-		load "$1" "$dc_port_def" "$2" "$seconds" >> "$work/d"
-		load "$1" "$dc_port_fast" "$2" "$seconds" >> "$work/t"
-	done
-	e=$(median < "$work/e")
-	d=$(median < "$work/d")
-	t=$(median < "$work/t")
-	ratio=$(python3 -c "print('%.2f' % ($e/$d) if $d else '-')")
-	tratio=$(python3 -c "print('%.2f' % ($e/$t) if $t else '-')")
-	printf '%-22s %10s %10s %8s %10s %8s\n' "$1 $2 cl ($3)" "$e" "$d" \
-	    "$ratio" "$t" "$tratio"
+	measure3 load "$1" "$2" "$seconds"
+	row "$1 $2 cl ($3)" "$e" "$d" "$t" 1
 done
 echo "(median of $runs runs of ${seconds}s; ratio = estuary / dovecot;"
 echo " check = USER PASS STAT QUIT; fetch = USER PASS UIDL RETR-all QUIT;"
 echo " $nusers mailboxes of $nsmall x 4 KB + $nbig x 100 KB on each server;"
 echo " both verify {SHA512-CRYPT} passwords, no TLS;"
-echo " dovecot $(dovecot --version | cut -d' ' -f1) with Debian's service settings;"
-echo " dc-tuned: pop3-login service_count=0 process_min_avail=2,"
-echo " pop3 service_count=100 process_min_avail=4)"
+dc_footer

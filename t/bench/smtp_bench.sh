@@ -13,81 +13,30 @@
 #
 # Usage: t/bench/smtp_bench.sh      (as root; installs postfix if missing)
 # Environment: BENCH_RUNS, BENCH_MESSAGES (per case, default 2000),
+# BENCH_BUILD (the build directory, default the top-level "build"),
 # BENCH_KEEP=1 keeps the work directory.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${BENCH_RUNS:-3}
 messages=${BENCH_MESSAGES:-2000}
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+. "$top/t/bench/bench_lib.sh"
 
-[ "$(id -u)" = 0 ] || die "run as root (Postfix needs it)"
+bench_need_root "Postfix needs it"
 if ! command -v smtp-source >/dev/null || ! [ -x /usr/sbin/postfix ]; then
-	say "installing postfix (for smtp-source and the reference server)"
 	echo "postfix postfix/main_mailer_type select No configuration" |
 	    debconf-set-selections
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+	bench_install postfix "for smtp-source and the reference server"
 fi
-command -v python3 >/dev/null || die "python3 is needed"
-
-work=$(mktemp -d /tmp/estuary-bench.XXXXXX)
-chmod 755 "$work"
+bench_workdir estuary-bench
 pf_conf=$work/postfix/etc
-est_conf=$work/estuary/etc
-est_master=
-
-cleanup() {
-	[ -n "$est_master" ] && kill -TERM "$est_master" 2>/dev/null &&
-	    wait "$est_master" 2>/dev/null
+bench_cleanup_extra() {
 	postfix -c "$pf_conf" stop >/dev/null 2>&1 || true
-	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # --- Estuary: installed from the build tree into the work directory
-if [ ! -f "$top/build/Makefile" ]; then
-	say "configuring $top/build"
-	(cd "$top" && { [ -x configure ] || autoreconf -fi >/dev/null 2>&1; })
-	mkdir -p "$top/build"
-	(cd "$top/build" && ../configure >/dev/null)
-fi
-say "building and installing Estuary into $work/estuary/inst"
-make -C "$top/build" -j"$(nproc)" >/dev/null
-make -C "$top/build" install DESTDIR="$work/estuary/inst" >/dev/null
-prefix=$(sed -n 's/^prefix = //p' "$top/build/Makefile")
-est_sbin=$work/estuary/inst$prefix/sbin
-est_libexec=$work/estuary/inst$prefix/libexec/estuary
-[ -x "$est_libexec/smtpd" ] || die "no smtpd in the build: nothing to measure"
-
-id estuary >/dev/null 2>&1 || useradd --system --no-create-home \
-    --home-dir /nonexistent --shell /usr/sbin/nologin estuary
-est_port=$(free_port)
-mkdir -p "$est_conf" "$work/estuary/var"
-cat > "$est_conf/estuary.conf" <<CONF
-daemon_directory = $est_libexec
-state_directory = $work/estuary/var/lib
-queue_dir = $work/estuary/var/spool
-run_dir = $work/estuary/var/run
-mail_owner = estuary
-myhostname = bench.localhost
-CONF
-cat > "$est_conf/services.conf" <<CONF
-control  control  -                       4   1  100   admind
-smtp     inet     127.0.0.1:$est_port     100 10 1000  smtpd smtp
-CONF
-"$est_sbin/estuary" -f -c "$est_conf" >"$work/estuary/master.log" 2>&1 &
-est_master=$!
-ctl() { "$est_sbin/estuaryctl" -c "$est_conf" "$@"; }
-for _ in $(seq 1 100); do
-	ctl status >/dev/null 2>&1 && break
-	sleep 0.1
-done
-ctl status >/dev/null || die "Estuary did not start (see $work/estuary/master.log)"
+est_install smtpd
+est_start smtp 100 "smtpd smtp"
 ctl domain add bench.test
 printf 'x\n' | ctl user add user@bench.test --password-stdin
 est_mail=$work/estuary/var/lib/mail/bench.test/user
@@ -158,8 +107,6 @@ one_run() {
 	python3 -c "import sys; n=$messages; print('%.1f %.1f' % (n/($t1-$t0), n/($t2-$t0)))"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
 # warm up both (process pools, caches)
 one_run "$est_port" "$est_mail" 10 4096 >/dev/null
 one_run "$pf_port" "$pf_mail" 10 4096 >/dev/null
@@ -175,9 +122,8 @@ for c in "1 4096" "10 4096" "50 4096" "10 102400"; do
 	e=$(cut -d' ' -f1 "$work/e" | median)
 	p=$(cut -d' ' -f1 "$work/p" | median)
 	pd=$(cut -d' ' -f2 "$work/p" | median)
-	ratio=$(python3 -c "print('%.2f' % ($e/$p))")
 	printf '%-16s %10s/s %10s/s %10s/s %8s\n' \
-	    "$1 sess $(( $2 / 1024 ))KB" "$e" "$p" "$pd" "$ratio"
+	    "$1 sess $(( $2 / 1024 ))KB" "$e" "$p" "$pd" "$(ratio "$e" "$p")"
 done
 echo "(accepted messages per second, median of $runs runs of $messages;"
 echo " ratio = estuary / postfix accepted; postfix(mdir) = until in Maildir)"
