@@ -3863,9 +3863,13 @@ store_folder_rename(struct store *st, const char *user, const char *from,
 		st_box_free(&bf);
 		return (-1);
 	}
+	/*
+	 * The INBOX is the user's directory itself, so it cannot move;
+	 * imapd's RENAME INBOX moves its messages instead (RFC 3501 6.3.5).
+	 */
 	if (bf.inbox || bt.inbox) {
-		*error_r = "the INBOX cannot be renamed (XXX: RFC 3501 moves "
-		    "its messages; not done)";
+		*error_r = "store: the INBOX cannot be renamed (move its "
+		    "messages instead)";
 		goto out;
 	}
 	if (stat(bf.dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
